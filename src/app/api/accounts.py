@@ -1,0 +1,145 @@
+"""Accounts API: tokens, registration, profiles, password (SPEC §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from app.api.dependencies import provide_current_user, provide_optional_user
+from app.api.messages import language_of, message
+from app.api.openapi import BEARER, problems
+from app.config.settings import Settings
+from app.domain.accounts.models import User
+from app.domain.accounts.schemas import (
+    ChangePasswordRequest,
+    PasswordChanged,
+    ProfileRead,
+    ProfileUpdate,
+    PublicProfile,
+    RefreshRequest,
+    RegisterRequest,
+    TokenPair,
+    TokenRequest,
+    UserRead,
+)
+from app.domain.accounts.services import AccountService
+
+
+def user_read(user: User) -> UserRead:
+    return UserRead(
+        id=user.id,
+        username=user.username,
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        date_joined=user.date_joined,
+    )
+
+
+def profile_read(user: User, settings: Settings) -> ProfileRead:
+    profile = user.profile
+    today = dt.datetime.now(ZoneInfo(settings.app_timezone)).date()
+    return ProfileRead(
+        id=profile.id,
+        user=user_read(user),
+        phone=profile.phone,
+        birth_date=profile.birth_date,
+        bio=profile.bio,
+        avatar_url=profile.avatar_url,
+        age=profile.age(today),
+        city=profile.city,
+        state=profile.state,
+        zip_code=profile.zip_code,
+        interests=list(profile.interests),
+        notification_preferences=profile.notification_preferences,
+        is_public_profile=profile.is_public_profile,
+        show_participation_history=profile.show_participation_history,
+        total_events_participated=profile.total_events_participated,
+        total_hours_volunteered=float(profile.total_hours_volunteered),
+        created_at=profile.created_at,
+        updated_at=profile.updated_at,
+    )
+
+
+class TokenController(Controller):
+    path = "/api/token"
+    tags = ["auth"]
+
+    @post("/", operation_id="obtainToken", summary="Log in (email or username + password)", status_code=200,
+          responses=problems(400, 401, s401="Wrong credentials"))
+    async def obtain(self, data: TokenRequest, accounts: AccountService) -> TokenPair:
+        """Answers an access token (60 min) and a refresh token (7 days)."""
+        user = await accounts.authenticate(data)
+        return await accounts.issue_tokens(user)
+
+    @post("/refresh/", operation_id="refreshToken", summary="Rotate a refresh token", status_code=200,
+          responses=problems(400, 401, s401="Invalid, expired, spent or revoked refresh token"))
+    async def refresh(self, data: RefreshRequest, accounts: AccountService) -> TokenPair:
+        """Spends the refresh token and answers a new pair. Presenting a spent token again revokes every
+        token descended from the same login."""
+        return await accounts.rotate_refresh_token(data.refresh)
+
+    @post("/revoke/", operation_id="revokeToken", summary="Log out (revoke a refresh token)", status_code=204,
+          responses=problems(400, 401))
+    async def revoke(self, data: RefreshRequest, accounts: AccountService) -> None:
+        await accounts.revoke_refresh_token(data.refresh)
+
+
+class UserController(Controller):
+    path = "/api/users"
+    tags = ["users"]
+
+    @post("/register/", operation_id="registerUser", summary="Create an account", responses=problems(400))
+    async def register(self, request: Request[Any, Any, Any], data: RegisterRequest, accounts: AccountService) -> UserRead:
+        """Creates the account and queues the welcome email (in the same transaction)."""
+        user = await accounts.register(data, language="en" if language_of(request) == "en" else "pt-BR")
+        return user_read(user)
+
+    @get("/profile/", operation_id="getMyProfile", summary="The caller's profile", security=BEARER,
+         dependencies={"current_user": Provide(provide_current_user)}, responses=problems(401))
+    async def my_profile(self, current_user: User, settings: Settings) -> ProfileRead:
+        return profile_read(current_user, settings)
+
+    @patch(["/profile/", "/profile/update/"], operation_id="updateMyProfile", summary="Edit the caller's profile",
+           security=BEARER, dependencies={"current_user": Provide(provide_current_user)}, responses=problems(400, 401))
+    async def update_profile(self, data: ProfileUpdate, current_user: User, accounts: AccountService, settings: Settings) -> ProfileRead:
+        """Only the fields sent change; `birth_date: null` clears it."""
+        user = await accounts.update_profile(current_user, data)
+        return profile_read(user, settings)
+
+    @get("/profile/{username:str}/", operation_id="getPublicProfile", summary="A user's public profile",
+         dependencies={"viewer": Provide(provide_optional_user)}, responses=problems(401, 404))
+    async def public_profile(
+        self, username: str = Parameter(max_length=150), *, viewer: User | None, accounts: AccountService
+    ) -> PublicProfile:
+        """Private profiles answer 404 to everyone but their owner and staff."""
+        user = await accounts.get_public_profile(username, viewer)
+        profile = user.profile
+        return PublicProfile(
+            id=user.id,
+            username=user.username,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            bio=profile.bio,
+            avatar_url=profile.avatar_url,
+            city=profile.city,
+            state=profile.state,
+            date_joined=user.date_joined,
+            total_events_participated=profile.total_events_participated,
+            total_hours_volunteered=float(profile.total_hours_volunteered),
+            show_participation_history=profile.show_participation_history,
+        )
+
+    @post("/change-password/", operation_id="changePassword", summary="Change the caller's password", status_code=200,
+          security=BEARER, dependencies={"current_user": Provide(provide_current_user)}, responses=problems(400, 401))
+    async def change_password(
+        self, request: Request[Any, Any, Any], data: ChangePasswordRequest, current_user: User, accounts: AccountService
+    ) -> PasswordChanged:
+        """Revokes every refresh token of the user and answers a fresh pair for this device."""
+        pair = await accounts.change_password(current_user, data)
+        return PasswordChanged(message=message("password_changed", language_of(request)), access=pair.access, refresh=pair.refresh)

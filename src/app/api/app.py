@@ -1,0 +1,113 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+
+from app.api.accounts import TokenController, UserController
+from app.api.dependencies import provide_accounts, provide_settings, provide_transaction
+from app.api.errors import EXCEPTION_HANDLERS
+from app.api.health import HealthController
+from app.config.database import sqlalchemy_config
+from app.config.settings import Settings, get_settings
+from app.domain.accounts.passwords import PasswordHashing
+from app.domain.accounts.tokens import TokenCodec
+
+logger = logging.getLogger("app")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    from app.cli import AppCLIPlugin  # the CLI imports this module too
+
+    state = State(
+        {
+            "settings": settings,
+            "password_hashing": PasswordHashing.from_settings(settings),
+            "token_codec": TokenCodec.from_settings(settings),
+        }
+    )
+    return Litestar(
+        route_handlers=[HealthController, TokenController, UserController],
+        plugins=[SQLAlchemyPlugin(config=sqlalchemy_config(settings)), AppCLIPlugin()],
+        dependencies={
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "transaction": Provide(provide_transaction),
+            "accounts": Provide(provide_accounts, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        cors_config=CORSConfig(
+            allow_origins=list(settings.cors_allowed_origins),
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "Accept-Language", "X-Request-ID"],
+            allow_credentials=True,
+            max_age=600,
+        ),
+        openapi_config=openapi_config(),
+        request_max_body_size=settings.max_body_bytes,
+        state=state,
+        lifespan=[in_process_worker] if settings.run_worker_in_process else [],
+        debug=settings.debug,
+    )
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Mutirões API",
+        version="1.0.0",
+        description=(
+            "Community environmental actions: events, volunteers, check-in and impact. Errors are RFC 9457 "
+            "problem details (`application/problem+json`) with `message` and, for validation, `errors`; "
+            "Portuguese by default, English with `Accept-Language: en`."
+        ),
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+        ),
+        tags=[
+            Tag(name="auth", description="Log in, rotate and revoke tokens"),
+            Tag(name="users", description="Accounts and profiles"),
+            Tag(name="health", description="Probes"),
+        ],
+        use_handler_docstrings=True,
+    )
+
+
+@contextlib.asynccontextmanager
+async def in_process_worker(app: Litestar) -> AsyncIterator[None]:
+    """Run a Procrastinate worker beside the API (the development entry point)."""
+    from app.tasks.queue import app as queue
+    from app.tasks.resources import TaskResources
+
+    settings: Settings = app.state.settings
+    resources = TaskResources(settings)
+    async with queue.open_async():
+        worker = asyncio.create_task(
+            queue.run_worker_async(
+                install_signal_handlers=False,
+                concurrency=settings.worker_concurrency,
+                additional_context={"resources": resources},
+                name="in-process",
+            )
+        )
+        logger.info("Procrastinate worker running in-process")
+        try:
+            yield
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            await resources.aclose()

@@ -1,0 +1,45 @@
+"""Health endpoints for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.datastructures import State
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+class Check(msgspec.Struct):
+    status: str
+    detail: str | None = None
+
+
+class Health(msgspec.Struct):
+    status: str
+    checks: dict[str, Check] = msgspec.field(default_factory=dict)
+
+
+class HealthController(Controller):
+    tags = ["health"]
+    include_in_schema = True
+
+    @get("/health/", operation_id="health", summary="Is the process up")
+    async def health(self) -> Health:
+        return Health(status="ok")
+
+    @get("/liveness/", operation_id="liveness", summary="Liveness probe")
+    async def liveness(self) -> Health:
+        return Health(status="ok")
+
+    @get("/readiness/", operation_id="readiness", summary="Readiness probe: database reachable")
+    async def readiness(self, state: State, db_engine: AsyncEngine) -> Response[Health]:
+        """503 when the database cannot be reached."""
+        checks: dict[str, Check] = {}
+        try:
+            async with db_engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            checks["database"] = Check(status="up")
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            checks["database"] = Check(status="down", detail=type(exc).__name__)
+        ready = checks["database"].status == "up"
+        return Response(Health(status="ok" if ready else "unavailable", checks=checks), status_code=200 if ready else 503)

@@ -1,0 +1,100 @@
+"""Human sentences for every message code, in Portuguese (default) and English.
+
+Services raise codes; this is the one place that turns them into words. `{field}` and the error's
+params fill the placeholders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+DEFAULT_LANGUAGE = "pt-BR"
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # code: (português, English)
+    "invalid_request": ("Requisição inválida.", "Invalid request."),
+    "validation_failed": ("Os dados enviados são inválidos.", "The submitted data is invalid."),
+    "malformed_json": ("O corpo da requisição não é um JSON válido.", "The request body is not valid JSON."),
+    "wrong_type": ("O campo {field} deve ser do tipo {expected}.", "The field {field} must be of type {expected}."),
+    "required": ("O campo {field} é obrigatório.", "The field {field} is required."),
+    "invalid_value": ("Valor inválido para o campo {field}.", "Invalid value for the field {field}."),
+    "invalid_choice": ("Valor inválido para o campo {field}: {value}.", "Invalid value for the field {field}: {value}."),
+    "invalid_uuid": ("O identificador {field} não é um UUID válido.", "The identifier {field} is not a valid UUID."),
+    "out_of_range": ("O valor do campo {field} está fora do intervalo permitido.", "The value of {field} is out of range."),
+    "too_long": ("O campo {field} deve ter no máximo {max} caracteres.", "The field {field} must have at most {max} characters."),
+    "too_many": ("O campo {field} aceita no máximo {max} itens.", "The field {field} accepts at most {max} items."),
+    "unknown_keys": ("O campo {field} tem chaves desconhecidas: {keys}.", "The field {field} has unknown keys: {keys}."),
+    "body_too_large": ("O corpo da requisição é grande demais.", "The request body is too large."),
+    "unsupported_media_type": ("Tipo de conteúdo não suportado.", "Unsupported content type."),
+    "not_found": ("Não encontrado.", "Not found."),
+    "route_not_found": ("Recurso não encontrado.", "Resource not found."),
+    "method_not_allowed": ("Método não permitido.", "Method not allowed."),
+    "not_authenticated": ("As credenciais de autenticação não foram fornecidas.", "Authentication credentials were not provided."),
+    "permission_denied": ("Você não tem permissão para executar esta ação.", "You do not have permission to perform this action."),
+    "conflict": ("A requisição conflita com o estado atual.", "The request conflicts with the current state."),
+    "too_many_requests": ("Muitas requisições. Tente novamente em instantes.", "Too many requests. Try again shortly."),
+    "service_unavailable": ("Serviço temporariamente indisponível.", "Service temporarily unavailable."),
+    "internal_error": ("Erro interno do servidor.", "Internal server error."),
+    # accounts
+    "username_invalid": (
+        "Nome de usuário inválido: use de 3 a 150 letras, números ou . @ + - _.",
+        "Invalid username: use 3 to 150 letters, digits or . @ + - _.",
+    ),
+    "username_taken": ("Este nome de usuário já está em uso.", "This username is already taken."),
+    "email_invalid": ("Informe um endereço de e-mail válido.", "Enter a valid email address."),
+    "email_taken": ("Este e-mail já está cadastrado.", "This email is already registered."),
+    "email_or_username_required": ("Informe o e-mail ou o nome de usuário.", "Provide the email or the username."),
+    "password_too_short": ("A senha deve ter pelo menos {min} caracteres.", "The password must have at least {min} characters."),
+    "password_too_long": ("A senha deve ter no máximo {max} caracteres.", "The password must have at most {max} characters."),
+    "password_entirely_numeric": ("A senha não pode ser inteiramente numérica.", "The password cannot be entirely numeric."),
+    "password_too_similar": (
+        "A senha é parecida demais com o nome de usuário ou o e-mail.",
+        "The password is too similar to the username or email.",
+    ),
+    "password_too_common": ("Esta senha é comum demais.", "This password is too common."),
+    "passwords_do_not_match": ("As senhas não conferem.", "The passwords do not match."),
+    "old_password_wrong": ("A senha atual está incorreta.", "The current password is incorrect."),
+    "password_changed": ("Senha alterada com sucesso.", "Password changed successfully."),
+    "invalid_credentials": (
+        "Nenhuma conta ativa encontrada com as credenciais fornecidas.",
+        "No active account found with the given credentials.",
+    ),
+    "token_invalid": ("O token é inválido ou foi revogado.", "The token is invalid or has been revoked."),
+    "token_expired": ("O token expirou.", "The token has expired."),
+    "token_wrong_type": ("Tipo de token incorreto.", "Wrong token type."),
+    "token_revoked": ("Sessão encerrada.", "Signed out."),
+    "user_not_found": ("Usuário não encontrado.", "User not found."),
+    "phone_invalid": ("Informe um telefone válido.", "Enter a valid phone number."),
+    "state_invalid": ("O estado deve ser a sigla de 2 letras (ex.: SP).", "The state must be the 2-letter code (e.g. SP)."),
+    "birth_date_invalid": ("Data de nascimento inválida.", "Invalid birth date."),
+}
+
+
+def language_of(request: Request[Any, Any, Any]) -> str:
+    """`en` when the caller prefers English (Accept-Language), Portuguese otherwise."""
+    header = request.headers.get("accept-language", "")
+    best = ""
+    best_q = -1.0
+    for part in header.split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        tag = tag.strip().lower()
+        if tag[:2] in {"pt", "en"} and q > best_q:
+            best, best_q = tag[:2], q
+    return "en" if best == "en" else DEFAULT_LANGUAGE
+
+
+def message(code: str, language: str, **params: Any) -> str:
+    portuguese, english = MESSAGES.get(code, MESSAGES["invalid_request"])
+    template = english if language == "en" else portuguese
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template.replace("{field}", str(params.get("field", "")))

@@ -1,0 +1,212 @@
+"""Settings: read once from the environment into one typed object, validated at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+class SettingsError(Exception):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    app_env: str = "development"
+    debug: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = PROJECT_ROOT / ".data"
+    # None means: the `app` command starts an embedded PostgreSQL under data_dir.
+    database_url: str | None = None
+    database_pool_size: int = 10
+    database_max_overflow: int = 10
+    jwt_secret: str = ""
+    jwt_algorithm: str = "HS256"
+    jwt_access_minutes: int = 60
+    jwt_refresh_days: int = 7
+    cors_allowed_origins: tuple[str, ...] = ("http://localhost:3000",)
+    app_timezone: str = "America/Sao_Paulo"
+    max_body_bytes: int = 1_048_576
+    outbox_dir: Path = PROJECT_ROOT / ".data" / "outbox"
+    email_from: str = "Mutirões <nao-responda@mutiroes.org>"
+    run_worker_in_process: bool = False
+    worker_concurrency: int = 4
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return to_driver_url(self.require_database_url(), "postgresql+asyncpg")
+
+    @property
+    def psycopg_conninfo(self) -> str:
+        return to_driver_url(self.require_database_url(), "postgresql")
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            msg = "DATABASE_URL is not set (the `app` command starts an embedded PostgreSQL when it is absent)"
+            raise SettingsError(msg)
+        return self.database_url
+
+
+def to_driver_url(url: str, scheme: str) -> str:
+    """Rewrite a PostgreSQL URL for one driver: `postgres://`, `postgresql+psycopg://` → `scheme://`."""
+    _, _, rest = url.partition("://")
+    return f"{scheme}://{rest}"
+
+
+# --- parsers: each returns the typed value or raises ValueError with what it expected ---
+
+
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ValueError("a positive integer")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = _positive_int(raw)
+    if value > 65535:
+        raise ValueError("a port number (1-65535)")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("a boolean (true/false)")
+
+
+def _timezone(raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("an IANA timezone such as America/Sao_Paulo") from exc
+    return raw
+
+
+def _database_url(raw: str) -> str:
+    scheme = raw.partition("://")[0]
+    if scheme not in {"postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg"}:
+        raise ValueError("a PostgreSQL URL (postgresql://user:password@host:port/database)")
+    return raw
+
+
+def _url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError("an http(s) URL")
+    return raw.rstrip("/")
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ValueError("a comma-separated list of origins such as http://localhost:3000")
+    return origins
+
+
+def _app_env(raw: str) -> str:
+    if raw not in {"development", "test", "production"}:
+        raise ValueError("one of development, test, production")
+    return raw
+
+
+def _jwt_algorithm(raw: str) -> str:
+    if raw not in {"HS256", "HS384", "HS512"}:
+        raise ValueError("one of HS256, HS384, HS512")
+    return raw
+
+
+def _text(raw: str) -> str:
+    if not raw.strip():
+        raise ValueError("a non-empty value")
+    return raw
+
+
+# Environment variable → (field, parser). The one list of what can be configured.
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "APP_ENV": ("app_env", _app_env),
+    "DEBUG": ("debug", _bool),
+    "HOST": ("host", _text),
+    "PORT": ("port", _port),
+    "PUBLIC_URL": ("public_url", _url),
+    "DATA_DIR": ("data_dir", Path),
+    "DATABASE_URL": ("database_url", _database_url),
+    "DATABASE_POOL_SIZE": ("database_pool_size", _positive_int),
+    "DATABASE_MAX_OVERFLOW": ("database_max_overflow", _positive_int),
+    "JWT_SECRET": ("jwt_secret", _text),
+    "JWT_ALGORITHM": ("jwt_algorithm", _jwt_algorithm),
+    "JWT_ACCESS_MINUTES": ("jwt_access_minutes", _positive_int),
+    "JWT_REFRESH_DAYS": ("jwt_refresh_days", _positive_int),
+    "CORS_ALLOWED_ORIGINS": ("cors_allowed_origins", _origins),
+    "APP_TIMEZONE": ("app_timezone", _timezone),
+    "MAX_BODY_BYTES": ("max_body_bytes", _positive_int),
+    "OUTBOX_DIR": ("outbox_dir", Path),
+    "EMAIL_FROM": ("email_from", _text),
+    "RUN_WORKER_IN_PROCESS": ("run_worker_in_process", _bool),
+    "WORKER_CONCURRENCY": ("worker_concurrency", _positive_int),
+    "PASSWORD_HASH_TIME_COST": ("password_hash_time_cost", _positive_int),
+    "PASSWORD_HASH_MEMORY_KIB": ("password_hash_memory_kib", _positive_int),
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from the environment; raise SettingsError naming the first bad variable."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, (field, parse) in ENVIRONMENT.items():
+        raw = env.get(name)
+        if raw is None or (raw == "" and name not in {"DEBUG"}):
+            continue
+        try:
+            values[field] = parse(raw)
+        except ValueError as exc:
+            raise SettingsError(f'{name} must be {exc}, got "{raw}"') from None
+    if "data_dir" in values and "outbox_dir" not in values:
+        values["outbox_dir"] = values["data_dir"] / "outbox"
+    settings = Settings(**values)
+    if not settings.jwt_secret:
+        settings = msgspec.structs.replace(settings, jwt_secret=_development_secret(settings))
+    return settings
+
+
+def _development_secret(settings: Settings) -> str:
+    """Outside production a signing secret is generated once and kept under the data folder."""
+    if settings.is_production:
+        raise SettingsError('JWT_SECRET must be set in production, got ""')
+    path = settings.data_dir / "jwt_secret"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return load_settings()
