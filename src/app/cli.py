@@ -38,7 +38,10 @@ def main() -> None:
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         sys.exit(2)
-    logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if settings.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     # SIGTERM unwinds like Ctrl-C, so the embedded database is stopped too.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     os.environ.setdefault("LITESTAR_APP", "app.api.app:create_app")
@@ -72,7 +75,9 @@ def serve_command(no_worker: bool) -> None:
     settings = msgspec.structs.replace(get_settings(), run_worker_in_process=not no_worker)
     upgrade_database()
     print(f"Mutirões API on {settings.public_url}/ — docs at {settings.public_url}/schema/", flush=True)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="info"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    )
     server.run()
 
 

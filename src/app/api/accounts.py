@@ -7,14 +7,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, patch, post
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody, Parameter
 
 from app.api.dependencies import provide_current_user, provide_optional_user
 from app.api.messages import language_of, message
 from app.api.openapi import BEARER, problems
 from app.config.settings import Settings
-from app.domain.accounts.models import User
+from app.domain.accounts.models import User, default_notification_preferences
 from app.domain.accounts.schemas import (
     ChangePasswordRequest,
     PasswordChanged,
@@ -41,7 +41,7 @@ def user_read(user: User) -> UserRead:
     )
 
 
-def profile_read(user: User, settings: Settings) -> ProfileRead:
+def profile_read(user: User, settings: NamedDependency[Settings]) -> ProfileRead:
     profile = user.profile
     today = dt.datetime.now(ZoneInfo(settings.app_timezone)).date()
     return ProfileRead(
@@ -56,7 +56,7 @@ def profile_read(user: User, settings: Settings) -> ProfileRead:
         state=profile.state,
         zip_code=profile.zip_code,
         interests=list(profile.interests),
-        notification_preferences=profile.notification_preferences,
+        notification_preferences={**default_notification_preferences(), **profile.notification_preferences},
         is_public_profile=profile.is_public_profile,
         show_participation_history=profile.show_participation_history,
         total_events_participated=profile.total_events_participated,
@@ -70,23 +70,38 @@ class TokenController(Controller):
     path = "/api/token"
     tags = ["auth"]
 
-    @post("/", operation_id="obtainToken", summary="Log in (email or username + password)", status_code=200,
-          responses=problems(400, 401, s401="Wrong credentials"))
-    async def obtain(self, data: TokenRequest, accounts: AccountService) -> TokenPair:
+    @post(
+        "/",
+        operation_id="obtainToken",
+        summary="Log in (email or username + password)",
+        status_code=200,
+        responses=problems(400, 401, s401="Wrong credentials"),
+    )
+    async def obtain(self, data: JSONBody[TokenRequest], accounts: NamedDependency[AccountService]) -> TokenPair:
         """Answers an access token (60 min) and a refresh token (7 days)."""
         user = await accounts.authenticate(data)
         return await accounts.issue_tokens(user)
 
-    @post("/refresh/", operation_id="refreshToken", summary="Rotate a refresh token", status_code=200,
-          responses=problems(400, 401, s401="Invalid, expired, spent or revoked refresh token"))
-    async def refresh(self, data: RefreshRequest, accounts: AccountService) -> TokenPair:
+    @post(
+        "/refresh/",
+        operation_id="refreshToken",
+        summary="Rotate a refresh token",
+        status_code=200,
+        responses=problems(400, 401, s401="Invalid, expired, spent or revoked refresh token"),
+    )
+    async def refresh(self, data: JSONBody[RefreshRequest], accounts: NamedDependency[AccountService]) -> TokenPair:
         """Spends the refresh token and answers a new pair. Presenting a spent token again revokes every
         token descended from the same login."""
         return await accounts.rotate_refresh_token(data.refresh)
 
-    @post("/revoke/", operation_id="revokeToken", summary="Log out (revoke a refresh token)", status_code=204,
-          responses=problems(400, 401))
-    async def revoke(self, data: RefreshRequest, accounts: AccountService) -> None:
+    @post(
+        "/revoke/",
+        operation_id="revokeToken",
+        summary="Log out (revoke a refresh token)",
+        status_code=204,
+        responses=problems(400, 401),
+    )
+    async def revoke(self, data: JSONBody[RefreshRequest], accounts: NamedDependency[AccountService]) -> None:
         await accounts.revoke_refresh_token(data.refresh)
 
 
@@ -95,27 +110,59 @@ class UserController(Controller):
     tags = ["users"]
 
     @post("/register/", operation_id="registerUser", summary="Create an account", responses=problems(400))
-    async def register(self, request: Request[Any, Any, Any], data: RegisterRequest, accounts: AccountService) -> UserRead:
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[RegisterRequest],
+        accounts: NamedDependency[AccountService],
+    ) -> UserRead:
         """Creates the account and queues the welcome email (in the same transaction)."""
         user = await accounts.register(data, language="en" if language_of(request) == "en" else "pt-BR")
         return user_read(user)
 
-    @get("/profile/", operation_id="getMyProfile", summary="The caller's profile", security=BEARER,
-         dependencies={"current_user": Provide(provide_current_user)}, responses=problems(401))
-    async def my_profile(self, current_user: User, settings: Settings) -> ProfileRead:
+    @get(
+        "/profile/",
+        operation_id="getMyProfile",
+        summary="The caller's profile",
+        security=BEARER,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(401),
+    )
+    async def my_profile(self, current_user: NamedDependency[User], settings: NamedDependency[Settings]) -> ProfileRead:
         return profile_read(current_user, settings)
 
-    @patch(["/profile/", "/profile/update/"], operation_id="updateMyProfile", summary="Edit the caller's profile",
-           security=BEARER, dependencies={"current_user": Provide(provide_current_user)}, responses=problems(400, 401))
-    async def update_profile(self, data: ProfileUpdate, current_user: User, accounts: AccountService, settings: Settings) -> ProfileRead:
+    @patch(
+        ["/profile/", "/profile/update/"],
+        operation_id="updateMyProfile",
+        summary="Edit the caller's profile",
+        security=BEARER,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(400, 401),
+    )
+    async def update_profile(
+        self,
+        data: JSONBody[ProfileUpdate],
+        current_user: NamedDependency[User],
+        accounts: NamedDependency[AccountService],
+        settings: NamedDependency[Settings],
+    ) -> ProfileRead:
         """Only the fields sent change; `birth_date: null` clears it."""
         user = await accounts.update_profile(current_user, data)
         return profile_read(user, settings)
 
-    @get("/profile/{username:str}/", operation_id="getPublicProfile", summary="A user's public profile",
-         dependencies={"viewer": Provide(provide_optional_user)}, responses=problems(401, 404))
+    @get(
+        "/profile/{username:str}/",
+        operation_id="getPublicProfile",
+        summary="A user's public profile",
+        dependencies={"viewer": Provide(provide_optional_user)},
+        responses=problems(401, 404),
+    )
     async def public_profile(
-        self, username: str = Parameter(max_length=150), *, viewer: User | None, accounts: AccountService
+        self,
+        username: str = Parameter(max_length=150),
+        *,
+        viewer: NamedDependency[User | None],
+        accounts: NamedDependency[AccountService],
     ) -> PublicProfile:
         """Private profiles answer 404 to everyone but their owner and staff."""
         user = await accounts.get_public_profile(username, viewer)
@@ -135,11 +182,24 @@ class UserController(Controller):
             show_participation_history=profile.show_participation_history,
         )
 
-    @post("/change-password/", operation_id="changePassword", summary="Change the caller's password", status_code=200,
-          security=BEARER, dependencies={"current_user": Provide(provide_current_user)}, responses=problems(400, 401))
+    @post(
+        "/change-password/",
+        operation_id="changePassword",
+        summary="Change the caller's password",
+        status_code=200,
+        security=BEARER,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(400, 401),
+    )
     async def change_password(
-        self, request: Request[Any, Any, Any], data: ChangePasswordRequest, current_user: User, accounts: AccountService
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[ChangePasswordRequest],
+        current_user: NamedDependency[User],
+        accounts: NamedDependency[AccountService],
     ) -> PasswordChanged:
         """Revokes every refresh token of the user and answers a fresh pair for this device."""
         pair = await accounts.change_password(current_user, data)
-        return PasswordChanged(message=message("password_changed", language_of(request)), access=pair.access, refresh=pair.refresh)
+        return PasswordChanged(
+            message=message("password_changed", language_of(request)), access=pair.access, refresh=pair.refresh
+        )

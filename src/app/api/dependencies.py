@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config.settings import Settings
@@ -15,7 +16,7 @@ from app.domain.accounts.services import AccountService
 from app.domain.errors import AuthenticationFailed
 
 
-async def provide_transaction(db_session: AsyncSession) -> AsyncGenerator[AsyncSession, None]:
+async def provide_transaction(db_session: NamedDependency[AsyncSession]) -> AsyncGenerator[AsyncSession, None]:
     """The request's unit of work: committed after a successful handler (before the answer leaves), else rolled back."""
     try:
         yield db_session
@@ -27,10 +28,11 @@ async def provide_transaction(db_session: AsyncSession) -> AsyncGenerator[AsyncS
 
 
 def provide_settings(state: State) -> Settings:
-    return state.settings  # type: ignore[no-any-return]
+    settings: Settings = state.settings
+    return settings
 
 
-def provide_accounts(transaction: AsyncSession, state: State) -> AccountService:
+def provide_accounts(transaction: NamedDependency[AsyncSession], state: State) -> AccountService:
     return AccountService(transaction, state.password_hashing, state.token_codec)
 
 
@@ -44,14 +46,16 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
     return token.strip()
 
 
-async def provide_current_user(request: Request[Any, Any, Any], accounts: AccountService) -> User:
+async def provide_current_user(request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]) -> User:
     token = bearer_token(request)
     if token is None:
         raise AuthenticationFailed("not_authenticated")
     return await accounts.user_for_access_token(token)
 
 
-async def provide_optional_user(request: Request[Any, Any, Any], accounts: AccountService) -> User | None:
+async def provide_optional_user(
+    request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
+) -> User | None:
     """The caller when a token is sent; a bad token is still a 401, never silently anonymous."""
     token = bearer_token(request)
     return None if token is None else await accounts.user_for_access_token(token)

@@ -123,7 +123,7 @@ _CONSTRAINT = re.compile(r"^Expected `[^`]+` (of length )?[<>]=? ?")
 def _field_error_from_decoder(text: str, key: str | None) -> FieldError:
     """Turn one msgspec/Litestar validation message into a translatable field error."""
     path_match = _AT_PATH.search(text)
-    field = key or ""
+    field = "" if key in (None, "data") else key  # "data" is the request body itself
     if path_match:
         field = path_match.group("path").lstrip(".").replace("`", "") or field
         text = text[: path_match.start()]
@@ -143,21 +143,30 @@ def _field_error_from_decoder(text: str, key: str | None) -> FieldError:
 
 def validation_exception_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    if not extra and "JSON" in (exc.detail or ""):
-        return problem_response(request, 400, "malformed_json")
     field_errors = []
     for item in extra:
-        if isinstance(item, dict):
-            text = str(item.get("message", ""))
-            if "malformed" in text.lower() or "JSON is malformed" in text or "truncated" in text.lower():
-                return problem_response(request, 400, "malformed_json")
-            field_errors.append(_field_error_from_decoder(text, item.get("key")))
+        if not isinstance(item, dict):
+            continue
+        text = str(item.get("message", ""))
+        if item.get("key") == "data" and text == "'data'":
+            return problem_response(request, 400, "body_required")
+        field_errors.append(_field_error_from_decoder(text, item.get("key")))
     if not field_errors:
-        detail = exc.detail or ""
-        if "malformed" in detail.lower() or "decode" in detail.lower() or "json" in detail.lower():
-            return problem_response(request, 400, "malformed_json")
-        return problem_response(request, 400, "invalid_request")
+        return _client_error(request, exc.detail or "")
     return problem_response(request, 400, field_errors[0].code, field_errors=field_errors)
+
+
+def _client_error(request: Request[Any, Any, Any], detail: str) -> Response[Problem]:
+    """A 400 raised while decoding the body: malformed JSON, out-of-range number, …"""
+    lowered = detail.lower()
+    if "malformed" in lowered or "truncated" in lowered or "json" in lowered:
+        return problem_response(request, 400, "malformed_json")
+    if "out of range" in lowered:
+        field = _field_error_from_decoder(detail, None).field
+        return problem_response(
+            request, 400, "out_of_range", field_errors=[FieldError(field or "body", "out_of_range")]
+        )
+    return problem_response(request, 400, "invalid_request")
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
@@ -170,6 +179,8 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         code = "not_authenticated"
     elif isinstance(exc, PermissionDeniedException):
         code = "permission_denied"
+    elif status == 400:
+        return _client_error(request, exc.detail or "")
     else:
         code = CODE_OF_STATUS.get(status, "invalid_request" if status < 500 else "internal_error")
     if status >= 500:

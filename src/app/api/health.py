@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, Response, get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,14 +32,16 @@ class HealthController(Controller):
         return Health(status="ok")
 
     @get("/readiness/", operation_id="readiness", summary="Readiness probe: database reachable")
-    async def readiness(self, state: State, db_engine: AsyncEngine) -> Response[Health]:
+    async def readiness(self, db_engine: NamedDependency[AsyncEngine]) -> Response[Health]:
         """503 when the database cannot be reached."""
         checks: dict[str, Check] = {}
         try:
             async with db_engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
             checks["database"] = Check(status="up")
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        except Exception as exc:
             checks["database"] = Check(status="down", detail=type(exc).__name__)
         ready = checks["database"].status == "up"
-        return Response(Health(status="ok" if ready else "unavailable", checks=checks), status_code=200 if ready else 503)
+        return Response(
+            Health(status="ok" if ready else "unavailable", checks=checks), status_code=200 if ready else 503
+        )

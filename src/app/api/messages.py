@@ -16,23 +16,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # code: (português, English)
     "invalid_request": ("Requisição inválida.", "Invalid request."),
     "validation_failed": ("Os dados enviados são inválidos.", "The submitted data is invalid."),
+    "body_required": ("O corpo da requisição (JSON) é obrigatório.", "A JSON request body is required."),
     "malformed_json": ("O corpo da requisição não é um JSON válido.", "The request body is not valid JSON."),
     "wrong_type": ("O campo {field} deve ser do tipo {expected}.", "The field {field} must be of type {expected}."),
     "required": ("O campo {field} é obrigatório.", "The field {field} is required."),
     "invalid_value": ("Valor inválido para o campo {field}.", "Invalid value for the field {field}."),
-    "invalid_choice": ("Valor inválido para o campo {field}: {value}.", "Invalid value for the field {field}: {value}."),
+    "invalid_choice": (
+        "Valor inválido para o campo {field}: {value}.",
+        "Invalid value for the field {field}: {value}.",
+    ),
     "invalid_uuid": ("O identificador {field} não é um UUID válido.", "The identifier {field} is not a valid UUID."),
-    "out_of_range": ("O valor do campo {field} está fora do intervalo permitido.", "The value of {field} is out of range."),
-    "too_long": ("O campo {field} deve ter no máximo {max} caracteres.", "The field {field} must have at most {max} characters."),
+    "out_of_range": (
+        "O valor do campo {field} está fora do intervalo permitido.",
+        "The value of {field} is out of range.",
+    ),
+    "too_long": (
+        "O campo {field} deve ter no máximo {max} caracteres.",
+        "The field {field} must have at most {max} characters.",
+    ),
     "too_many": ("O campo {field} aceita no máximo {max} itens.", "The field {field} accepts at most {max} items."),
-    "unknown_keys": ("O campo {field} tem chaves desconhecidas: {keys}.", "The field {field} has unknown keys: {keys}."),
+    "unknown_keys": (
+        "O campo {field} tem chaves desconhecidas: {keys}.",
+        "The field {field} has unknown keys: {keys}.",
+    ),
     "body_too_large": ("O corpo da requisição é grande demais.", "The request body is too large."),
     "unsupported_media_type": ("Tipo de conteúdo não suportado.", "Unsupported content type."),
     "not_found": ("Não encontrado.", "Not found."),
     "route_not_found": ("Recurso não encontrado.", "Resource not found."),
     "method_not_allowed": ("Método não permitido.", "Method not allowed."),
-    "not_authenticated": ("As credenciais de autenticação não foram fornecidas.", "Authentication credentials were not provided."),
-    "permission_denied": ("Você não tem permissão para executar esta ação.", "You do not have permission to perform this action."),
+    "not_authenticated": (
+        "As credenciais de autenticação não foram fornecidas.",
+        "Authentication credentials were not provided.",
+    ),
+    "permission_denied": (
+        "Você não tem permissão para executar esta ação.",
+        "You do not have permission to perform this action.",
+    ),
     "conflict": ("A requisição conflita com o estado atual.", "The request conflicts with the current state."),
     "too_many_requests": ("Muitas requisições. Tente novamente em instantes.", "Too many requests. Try again shortly."),
     "service_unavailable": ("Serviço temporariamente indisponível.", "Service temporarily unavailable."),
@@ -46,9 +65,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "email_invalid": ("Informe um endereço de e-mail válido.", "Enter a valid email address."),
     "email_taken": ("Este e-mail já está cadastrado.", "This email is already registered."),
     "email_or_username_required": ("Informe o e-mail ou o nome de usuário.", "Provide the email or the username."),
-    "password_too_short": ("A senha deve ter pelo menos {min} caracteres.", "The password must have at least {min} characters."),
-    "password_too_long": ("A senha deve ter no máximo {max} caracteres.", "The password must have at most {max} characters."),
-    "password_entirely_numeric": ("A senha não pode ser inteiramente numérica.", "The password cannot be entirely numeric."),
+    "password_too_short": (
+        "A senha deve ter pelo menos {min} caracteres.",
+        "The password must have at least {min} characters.",
+    ),
+    "password_too_long": (
+        "A senha deve ter no máximo {max} caracteres.",
+        "The password must have at most {max} characters.",
+    ),
+    "password_entirely_numeric": (
+        "A senha não pode ser inteiramente numérica.",
+        "The password cannot be entirely numeric.",
+    ),
     "password_too_similar": (
         "A senha é parecida demais com o nome de usuário ou o e-mail.",
         "The password is too similar to the username or email.",
@@ -67,7 +95,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "token_revoked": ("Sessão encerrada.", "Signed out."),
     "user_not_found": ("Usuário não encontrado.", "User not found."),
     "phone_invalid": ("Informe um telefone válido.", "Enter a valid phone number."),
-    "state_invalid": ("O estado deve ser a sigla de 2 letras (ex.: SP).", "The state must be the 2-letter code (e.g. SP)."),
+    "state_invalid": (
+        "O estado deve ser a sigla de 2 letras (ex.: SP).",
+        "The state must be the 2-letter code (e.g. SP).",
+    ),
     "birth_date_invalid": ("Data de nascimento inválida.", "Invalid birth date."),
 }
 

@@ -8,7 +8,7 @@ from litestar.openapi import ResponseSpec
 
 from app.api.errors import PROBLEM_MEDIA_TYPE, Problem
 
-BEARER = [{"BearerToken": []}]
+BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
 
 def problems(*statuses: int, **descriptions: str) -> dict[int, ResponseSpec]:

@@ -32,8 +32,8 @@ def _process_alive(pid: int) -> bool:
 
 def _stop_stale_server(pgdata: Path) -> None:
     """Stop a server whose owners are all gone, and forget them."""
-    from pgserver._commands import pg_ctl  # type: ignore[import-untyped]
-    from pgserver.utils import PostmasterInfo  # type: ignore[import-untyped]
+    from pgserver import _commands
+    from pgserver.utils import PostmasterInfo
 
     handles = pgdata / ".handle_pids.json"
     owners: list[int] = json.loads(handles.read_text() or "[]") if handles.exists() else []
@@ -44,8 +44,8 @@ def _stop_stale_server(pgdata: Path) -> None:
         logger.warning("Stopping an embedded PostgreSQL left running by a previous run (pid %s)", info.pid)
         user = "pgserver" if os.geteuid() == 0 else None
         with contextlib.suppress(Exception):
-            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
-        if info.is_running():
+            _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)  # type: ignore[attr-defined]
+        if info.is_running() and info.process is not None:
             info.process.kill()
     if handles.exists():
         handles.write_text("[]")
@@ -56,7 +56,7 @@ def embedded_database(data_dir: Path) -> Iterator[str]:
     """Start (or join) the embedded server; yield the URL of the application's database."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
-        import pgserver  # type: ignore[import-untyped]
+        import pgserver
 
         data_dir.mkdir(parents=True, exist_ok=True)
         pgdata = data_dir.resolve() / "postgres"

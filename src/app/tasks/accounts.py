@@ -15,7 +15,9 @@ from app.tasks.resources import resources_of
 EMAIL_RETRY = RetryStrategy(max_attempts=8, exponential_wait=2)
 
 
-@app.task(name=jobs.SEND_WELCOME_EMAIL.task_name, queue=jobs.SEND_WELCOME_EMAIL.queue, pass_context=True, retry=EMAIL_RETRY)
+@app.task(
+    name=jobs.SEND_WELCOME_EMAIL.task_name, queue=jobs.SEND_WELCOME_EMAIL.queue, pass_context=True, retry=EMAIL_RETRY
+)
 async def send_welcome_email(context: JobContext, user_id: str) -> None:
     resources = resources_of(context)
     async with resources.sessions() as session:

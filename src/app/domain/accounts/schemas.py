@@ -58,7 +58,7 @@ class ProfileUpdate(msgspec.Struct, kw_only=True, omit_defaults=True):
     # The SPA may also send the names nested, as they are read.
     user: NamesUpdate | UnsetType = UNSET
     phone: str | UnsetType = UNSET
-    birth_date: dt.date | None | UnsetType = UNSET
+    birth_date: dt.date | UnsetType | None = UNSET
     bio: str | UnsetType = UNSET
     city: str | UnsetType = UNSET
     state: str | UnsetType = UNSET

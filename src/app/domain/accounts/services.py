@@ -64,8 +64,12 @@ class AccountService:
                 await self.session.flush()
         except IntegrityError:
             # A concurrent registration took the name between our check and our insert.
-            raise ValidationFailed(await self._uniqueness_problems(username, email) or [FieldError("username", "username_taken")]) from None
-        await jobs.defer_job(self.session, jobs.SEND_WELCOME_EMAIL, queueing_lock=f"welcome:{user.id}", user_id=str(user.id))
+            raise ValidationFailed(
+                await self._uniqueness_problems(username, email) or [FieldError("username", "username_taken")]
+            ) from None
+        await jobs.defer_job(
+            self.session, jobs.SEND_WELCOME_EMAIL, queueing_lock=f"welcome:{user.id}", user_id=str(user.id)
+        )
         return user
 
     async def _uniqueness_problems(self, username: str, email: str) -> list[FieldError]:
@@ -87,7 +91,9 @@ class AccountService:
         if not identifier:
             raise ValidationFailed.single("email", "email_or_username_required")
         column = User.email if data.email else User.username
-        user = (await self.session.execute(select(User).where(func.lower(column) == identifier.lower()))).scalar_one_or_none()
+        user = (
+            await self.session.execute(select(User).where(func.lower(column) == identifier.lower()))
+        ).scalar_one_or_none()
         password_ok = await self.hashing.verify(user.password_hash if user else None, data.password)
         if user is None or not password_ok or not user.is_active:
             raise AuthenticationFailed("invalid_credentials")
@@ -138,7 +144,9 @@ class AccountService:
 
     async def _revoke_family_if_reused(self, jti: UUID) -> None:
         record = (
-            await self.session.execute(select(RefreshToken.family_id, RefreshToken.spent_at).where(RefreshToken.id == jti))
+            await self.session.execute(
+                select(RefreshToken.family_id, RefreshToken.spent_at).where(RefreshToken.id == jti)
+            )
         ).one_or_none()
         if record is None or record.spent_at is None:
             return
@@ -157,7 +165,9 @@ class AccountService:
         if family is None:
             raise AuthenticationFailed("token_invalid")
         await self.session.execute(
-            update(RefreshToken).where(RefreshToken.family_id == family, RefreshToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
         )
 
     async def user_for_access_token(self, token: str) -> User:
@@ -168,7 +178,9 @@ class AccountService:
         return user
 
     async def set_staff(self, username: str, *, is_staff: bool) -> User:
-        user = (await self.session.execute(select(User).where(func.lower(User.username) == username.lower()))).scalar_one_or_none()
+        user = (
+            await self.session.execute(select(User).where(func.lower(User.username) == username.lower()))
+        ).scalar_one_or_none()
         if user is None:
             raise NotFound("user_not_found")
         user.is_staff = is_staff
@@ -177,7 +189,9 @@ class AccountService:
     # --- profile and password ---
 
     async def get_public_profile(self, username: str, viewer: User | None) -> User:
-        user = (await self.session.execute(select(User).where(func.lower(User.username) == username.lower()))).scalar_one_or_none()
+        user = (
+            await self.session.execute(select(User).where(func.lower(User.username) == username.lower()))
+        ).scalar_one_or_none()
         is_self_or_staff = viewer is not None and (viewer.is_staff or (user is not None and viewer.id == user.id))
         if user is None or not user.is_active or not (user.profile.is_public_profile or is_self_or_staff):
             raise NotFound("user_not_found")
@@ -194,7 +208,16 @@ class AccountService:
             if isinstance(value, str):
                 setattr(user, field, value.strip())
         profile = user.profile
-        for field in ("phone", "birth_date", "bio", "city", "zip_code", "interests", "is_public_profile", "show_participation_history"):
+        for field in (
+            "phone",
+            "birth_date",
+            "bio",
+            "city",
+            "zip_code",
+            "interests",
+            "is_public_profile",
+            "show_participation_history",
+        ):
             value = getattr(data, field)
             if value is not UNSET:
                 setattr(profile, field, value)
@@ -218,7 +241,9 @@ class AccountService:
         user.password_hash = await self.hashing.hash(data.new_password)
         user.password_changed_at = now
         await self.session.execute(
-            update(RefreshToken).where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None)).values(revoked_at=now)
+            update(RefreshToken)
+            .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
         )
         return await self.issue_tokens(user)
 

@@ -29,7 +29,9 @@ class TokenClaims(msgspec.Struct, frozen=True):
 
 
 class TokenCodec:
-    def __init__(self, *, secret: str, algorithm: str, access_lifetime: dt.timedelta, refresh_lifetime: dt.timedelta) -> None:
+    def __init__(
+        self, *, secret: str, algorithm: str, access_lifetime: dt.timedelta, refresh_lifetime: dt.timedelta
+    ) -> None:
         self._secret = secret
         self._algorithm = algorithm
         self.access_lifetime = access_lifetime
@@ -44,8 +46,10 @@ class TokenCodec:
             refresh_lifetime=dt.timedelta(days=settings.jwt_refresh_days),
         )
 
-    def issue(self, user_id: UUID, token_type: TokenType, *, now: dt.datetime, jti: UUID | None = None) -> tuple[str, TokenClaims]:
-        lifetime = self.access_lifetime if token_type == "access" else self.refresh_lifetime
+    def issue(
+        self, user_id: UUID, token_type: TokenType, *, now: dt.datetime, jti: UUID | None = None
+    ) -> tuple[str, TokenClaims]:
+        lifetime = self.access_lifetime if token_type == "access" else self.refresh_lifetime  # noqa: S105 - a token type, not a secret
         claims = TokenClaims(sub=user_id, jti=jti or uuid4(), type=token_type, iat=now, exp=now + lifetime)
         payload = {
             "sub": str(claims.sub),
@@ -59,7 +63,9 @@ class TokenCodec:
     def verify(self, token: str, expected_type: TokenType) -> TokenClaims:
         """The token's claims, or AuthenticationFailed: bad signature, wrong alg/type, expired, malformed."""
         try:
-            payload = jwt.decode(token, self._secret, algorithms=[self._algorithm], options={"require": REQUIRED_CLAIMS})
+            payload = jwt.decode(
+                token, self._secret, algorithms=[self._algorithm], options={"require": REQUIRED_CLAIMS}
+            )
         except jwt.ExpiredSignatureError:
             raise AuthenticationFailed("token_expired") from None
         except jwt.PyJWTError:

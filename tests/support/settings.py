@@ -1,0 +1,23 @@
+"""Settings for a test: its own database and data folder, fast password hashing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.config.settings import Settings, to_driver_url
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "app_env": "test",
+        "database_url": to_driver_url(database_url, "postgresql"),
+        "data_dir": data_dir,
+        "outbox_dir": data_dir / "outbox",
+        "jwt_secret": "test-secret-" + "0123456789abcdef" * 4,
+        "password_hash_time_cost": 1,
+        "password_hash_memory_kib": 8192,
+        "database_pool_size": 20,
+        "database_max_overflow": 20,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
