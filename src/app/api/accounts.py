@@ -132,7 +132,7 @@ class UserController(Controller):
         return profile_read(current_user, settings)
 
     @patch(
-        ["/profile/", "/profile/update/"],
+        "/profile/update/",
         operation_id="updateMyProfile",
         summary="Edit the caller's profile",
         security=BEARER,
@@ -147,8 +147,25 @@ class UserController(Controller):
         settings: NamedDependency[Settings],
     ) -> ProfileRead:
         """Only the fields sent change; `birth_date: null` clears it."""
-        user = await accounts.update_profile(current_user, data)
-        return profile_read(user, settings)
+        return profile_read(await accounts.update_profile(current_user, data), settings)
+
+    @patch(
+        "/profile/",
+        operation_id="patchMyProfile",
+        summary="Edit the caller's profile (same as update)",
+        security=BEARER,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(400, 401),
+    )
+    async def patch_profile(
+        self,
+        data: JSONBody[ProfileUpdate],
+        current_user: NamedDependency[User],
+        accounts: NamedDependency[AccountService],
+        settings: NamedDependency[Settings],
+    ) -> ProfileRead:
+        """The same edit as `updateMyProfile`, on the profile's own path."""
+        return profile_read(await accounts.update_profile(current_user, data), settings)
 
     @get(
         "/profile/{username:str}/",

@@ -39,9 +39,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "token_codec": TokenCodec.from_settings(settings),
         }
     )
+    database = sqlalchemy_config(settings)
+
+    async def dispose_engine() -> None:
+        # advanced-alchemy only disposes the engine of the first config in a process (its state keys get
+        # suffixed for later ones); several apps per process happen in tests and in `app serve`.
+        await database.get_engine().dispose()
+
     return Litestar(
         route_handlers=[HealthController, TokenController, UserController],
-        plugins=[SQLAlchemyPlugin(config=sqlalchemy_config(settings)), AppCLIPlugin()],
+        plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],
+        on_shutdown=[dispose_engine],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "transaction": Provide(provide_transaction),

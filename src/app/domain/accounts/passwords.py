@@ -49,8 +49,9 @@ def _too_similar(password: str, *attributes: str) -> bool:
     for attribute in attributes:
         if not attribute:
             continue
-        # Compare with the whole value and its parts ("maria.silva@x.org" → maria, silva, x, org).
-        for part in {attribute.lower(), *re.split(r"\W+", attribute.lower())}:
+        # Compare with the whole value, an email's local part and every word ("maria.silva@x.org" → maria, silva …).
+        lowered_attribute = attribute.lower()
+        for part in {lowered_attribute, lowered_attribute.split("@")[0], *re.split(r"\W+", lowered_attribute)}:
             if len(part) >= 3 and SequenceMatcher(a=lowered, b=part).quick_ratio() >= MAX_SIMILARITY:
                 return True
     return False

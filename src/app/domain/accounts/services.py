@@ -23,15 +23,12 @@ from app.domain.accounts.schemas import (
 )
 from app.domain.accounts.tokens import TokenCodec
 from app.domain.errors import AuthenticationFailed, FieldError, NotFound, ValidationFailed
+from app.domain.time import utcnow
 
 USERNAME_PATTERN = re.compile(r"^[\w.@+-]{3,150}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STATE_PATTERN = re.compile(r"^[A-Za-z]{2}$")
 PHONE_PATTERN = re.compile(r"^[0-9+()\-\s]{0,20}$")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class AccountService:

@@ -1,0 +1,101 @@
+"""HTTP conventions of SPEC §1: slashes, CORS, problem details, bad input never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from tests.support.factories import Factory
+
+PROBLEM = "application/problem+json"
+
+
+def test_a_path_works_with_and_without_the_trailing_slash(client: TestClient[Litestar]) -> None:
+    assert client.get("/health/").status_code == 200
+    assert client.get("/health").status_code == 200
+    assert client.post("/api/token", json={"username": "x", "password": "y"}).status_code == 401
+
+
+def test_cors_preflight_answers_for_the_allowed_origin(client: TestClient[Litestar]) -> None:
+    response = client.options(
+        "/api/users/profile/",
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "content-type,authorization",
+        },
+    )
+    assert response.status_code in (200, 204)
+    assert response.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert "authorization" in response.headers["access-control-allow-headers"].lower()
+    simple = client.get("/health/", headers={"Origin": "http://localhost:3000"})
+    assert simple.headers["access-control-allow-origin"] == "http://localhost:3000"
+
+
+def test_cors_does_not_answer_for_other_origins(client: TestClient[Litestar]) -> None:
+    response = client.get("/health/", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'{"username": ', "malformed_json"),
+        (b"not json at all", "malformed_json"),
+        (b"", "body_required"),
+        (b"[1, 2]", "wrong_type"),
+        (b'{"username": 5, "password": "x"}', "wrong_type"),
+        (b'{"username": "x"}', "required"),
+        (b'{"username": "x", "password": 1e999}', "out_of_range"),
+    ],
+)
+def test_bad_bodies_get_a_400_problem(client: TestClient[Litestar], body: bytes, code: str) -> None:
+    response = client.post("/api/token/", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    problem = response.json()
+    assert problem["code"] == code
+    assert problem["status"] == 400
+    assert problem["title"] and problem["type"]
+    assert problem["detail"] == problem["message"] and problem["message"]
+
+
+def test_validation_problems_name_the_field(client: TestClient[Litestar]) -> None:
+    problem = client.post("/api/token/", json={"username": "x"}).json()
+    assert problem["errors"] == [
+        {"field": "password", "code": "required", "message": "O campo password é obrigatório."}
+    ]
+
+
+def test_an_oversize_body_is_413_and_changes_nothing(client: TestClient[Litestar], factory: Factory) -> None:
+    huge = {"username": "a" * 2_000_000, "email": "a@example.org", "password": "x", "password_confirm": "x"}
+    response = client.post("/api/users/register/", json=huge)
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert factory.count("users") == 0
+
+
+def test_unknown_routes_and_methods_are_problems(client: TestClient[Litestar]) -> None:
+    missing = client.get("/api/nothing-here/")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith(PROBLEM)
+    wrong_method = client.delete("/api/token/")
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["content-type"].startswith(PROBLEM)
+
+
+def test_a_bad_uuid_is_a_400(client: TestClient[Litestar], factory: Factory) -> None:
+    user_id = factory.user("joana")
+    response = client.patch("/api/users/profile/", json={"interests": ["abc"]}, headers=factory.auth(user_id))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "invalid_uuid"
+
+
+def test_english_problem_details(client: TestClient[Litestar]) -> None:
+    problem = client.get("/api/users/profile/", headers={"Accept-Language": "en"}).json()
+    assert problem["message"] == "Authentication credentials were not provided."
+
+
+def test_unknown_query_parameters_are_ignored(client: TestClient[Litestar]) -> None:
+    assert client.get("/health/?_t=12345").status_code == 200

@@ -1,0 +1,58 @@
+"""Health probes and the OpenAPI document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from app.api.app import create_app
+from tests.support.settings import make_settings
+
+
+def test_health_and_liveness(client: TestClient[Litestar]) -> None:
+    assert client.get("/health/").json() == {"status": "ok", "checks": {}}
+    assert client.get("/liveness/").status_code == 200
+
+
+def test_readiness_checks_the_database(client: TestClient[Litestar]) -> None:
+    response = client.get("/readiness/")
+    assert response.status_code == 200
+    assert response.json()["checks"]["database"]["status"] == "up"
+
+
+def test_readiness_is_503_when_the_database_is_down(tmp_path: Path) -> None:
+    settings = make_settings("postgresql://postgres@127.0.0.1:1/nowhere", tmp_path)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/readiness/")
+        assert response.status_code == 503
+        assert response.json()["checks"]["database"]["status"] == "down"
+        assert client.get("/liveness/").status_code == 200
+
+
+def test_openapi_documents_every_operation(client: TestClient[Litestar]) -> None:
+    response = client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.1")
+    assert "BearerToken" in document["components"]["securitySchemes"]
+    operation_ids = []
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            where = f"{method.upper()} {path}"
+            assert operation.get("operationId"), where
+            assert operation.get("tags"), where
+            assert operation.get("summary"), where
+            operation_ids.append(operation["operationId"])
+            if not path.startswith(("/health", "/liveness", "/readiness")):
+                assert any(code.startswith("4") for code in operation["responses"]), where
+    assert len(operation_ids) == len(set(operation_ids))
+    assert {"obtainToken", "refreshToken", "registerUser", "getMyProfile", "updateMyProfile"} <= set(operation_ids)
+
+
+def test_the_docs_ui_is_served(client: TestClient[Litestar]) -> None:
+    assert client.get("/schema/").status_code == 200
+    assert client.get("/schema/swagger").status_code == 200

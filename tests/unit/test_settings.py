@@ -1,0 +1,69 @@
+"""Settings are read once from the environment; a bad value is named in one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.config.settings import SettingsError, load_settings
+
+
+def test_defaults_follow_the_spec(tmp_path: Path) -> None:
+    settings = load_settings({"DATA_DIR": str(tmp_path)})
+    assert settings.jwt_access_minutes == 60
+    assert settings.jwt_refresh_days == 7
+    assert settings.cors_allowed_origins == ("http://localhost:3000",)
+    assert settings.app_timezone == "America/Sao_Paulo"
+    assert settings.database_url is None
+    assert settings.outbox_dir == tmp_path / "outbox"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("JWT_ACCESS_MINUTES", "abc", 'JWT_ACCESS_MINUTES must be a positive integer, got "abc"'),
+        ("JWT_REFRESH_DAYS", "-1", 'JWT_REFRESH_DAYS must be a positive integer, got "-1"'),
+        ("PORT", "70000", 'PORT must be a port number (1-65535), got "70000"'),
+        (
+            "APP_TIMEZONE",
+            "Mars/Base",
+            'APP_TIMEZONE must be an IANA timezone such as America/Sao_Paulo, got "Mars/Base"',
+        ),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL must be a PostgreSQL URL"),
+        ("DEBUG", "maybe", 'DEBUG must be a boolean (true/false), got "maybe"'),
+        ("CORS_ALLOWED_ORIGINS", "localhost:3000", "CORS_ALLOWED_ORIGINS must be a comma-separated list of origins"),
+        ("APP_ENV", "staging", 'APP_ENV must be one of development, test, production, got "staging"'),
+    ],
+)
+def test_a_bad_value_names_the_variable(tmp_path: Path, name: str, value: str, expected: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"DATA_DIR": str(tmp_path), name: value})
+    assert str(caught.value).startswith(expected)
+    assert "\n" not in str(caught.value)
+
+
+def test_production_requires_a_jwt_secret(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="JWT_SECRET"):
+        load_settings({"DATA_DIR": str(tmp_path), "APP_ENV": "production"})
+
+
+def test_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = load_settings({"DATA_DIR": str(tmp_path)}).jwt_secret
+    second = load_settings({"DATA_DIR": str(tmp_path)}).jwt_secret
+    assert first == second
+    assert len(first) >= 32
+    assert (tmp_path / "jwt_secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_database_url_is_rewritten_for_each_driver(tmp_path: Path) -> None:
+    settings = load_settings({"DATA_DIR": str(tmp_path), "DATABASE_URL": "postgres://u:p@db:5432/mutiroes"})
+    assert settings.sqlalchemy_url == "postgresql+asyncpg://u:p@db:5432/mutiroes"
+    assert settings.psycopg_conninfo == "postgresql://u:p@db:5432/mutiroes"
+
+
+def test_origins_are_a_comma_separated_list(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"DATA_DIR": str(tmp_path), "CORS_ALLOWED_ORIGINS": "https://mutiroes.org, http://localhost:3000/"}
+    )
+    assert settings.cors_allowed_origins == ("https://mutiroes.org", "http://localhost:3000")
