@@ -13,8 +13,21 @@ from sqlalchemy import create_engine, text
 
 from app.config.settings import Settings, to_driver_url
 from app.domain.accounts.tokens import TokenCodec
+from app.domain.events.search import search_text
 
 DEFAULT_PASSWORD = "Mutirao-verde-2026"
+# The categories shipped by migration 0004.
+CATEGORIES = {
+    "Limpeza": UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01"),
+    "Plantio": UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f02"),
+    "Monitoramento": UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f03"),
+    "Educação": UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f04"),
+}
+# Real coordinates (latitude, longitude).
+SAO_PAULO = (-23.5505, -46.6333)
+SANTOS = (-23.9608, -46.3336)
+RIO = (-22.9068, -43.1729)
+CAMPINAS = (-22.9099, -47.0626)
 _sequence = itertools.count(1)
 
 
@@ -78,6 +91,61 @@ class Factory:
 
     def auth(self, user_id: UUID) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token(user_id)}"}
+
+    def event(
+        self,
+        organizer: UUID,
+        *,
+        title: str = "Mutirão de limpeza da praia",
+        description: str = "Vamos limpar a praia juntos.",
+        category: str = "Limpeza",
+        city: str = "Santos",
+        state: str = "SP",
+        at: tuple[float, float] = SANTOS,
+        starts_in: dt.timedelta = dt.timedelta(days=7),
+        hours: float = 3,
+        status: str = "published",
+        is_public: bool = True,
+        max_participants: int = 30,
+        participants_count: int = 0,
+        waitlist_count: int = 0,
+        registration_deadline: dt.datetime | None = None,
+        timezone: str = "America/Sao_Paulo",
+        created_at: dt.datetime | None = None,
+    ) -> UUID:
+        start = dt.datetime.now(dt.UTC).replace(microsecond=0) + starts_in
+        event_id: UUID = self.scalar(
+            """
+            INSERT INTO events (id, title, description, category_id, organizer_id, address, latitude, longitude, city,
+                state, start_date, end_date, registration_deadline, timezone, max_participants, min_age, status,
+                is_public, requires_approval, required_tools, provided_tools, what_to_bring, cover_image_url,
+                participants_count, waitlist_count, pending_count, search_text, created_at, updated_at)
+            VALUES (gen_random_uuid(), :title, :description, :category, :organizer, 'Av. da Praia, 100', :lat, :lon,
+                :city, :state, :start, :end, :deadline, :timezone, :max, 16, :status, :public, false, '', '', '', '',
+                :count, :waitlist, 0, :search, coalesce(:created, now()), now())
+            RETURNING id
+            """,
+            title=title,
+            description=description,
+            category=CATEGORIES[category],
+            organizer=organizer,
+            lat=at[0],
+            lon=at[1],
+            city=city,
+            state=state,
+            start=start,
+            end=start + dt.timedelta(hours=hours),
+            deadline=registration_deadline,
+            timezone=timezone,
+            max=max_participants,
+            status=status,
+            public=is_public,
+            count=participants_count,
+            waitlist=waitlist_count,
+            search=search_text(title, description, city),
+            created=created_at,
+        )
+        return event_id
 
     def count(self, table: str, where: str = "true", **params: Any) -> int:
         return int(self.scalar(f"SELECT count(*) FROM {table} WHERE {where}", **params))

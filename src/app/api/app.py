@@ -19,8 +19,9 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from app.api.accounts import TokenController, UserController
 from app.api.dependencies import provide_accounts, provide_settings, provide_transaction
 from app.api.errors import EXCEPTION_HANDLERS
+from app.api.events import CategoryController, EventController
 from app.api.health import HealthController
-from app.config.database import sqlalchemy_config
+from app.config.database import QueryLog, create_read_pool, sqlalchemy_config
 from app.config.settings import Settings, get_settings
 from app.domain.accounts.passwords import PasswordHashing
 from app.domain.accounts.tokens import TokenCodec
@@ -40,16 +41,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
         }
     )
     database = sqlalchemy_config(settings)
+    query_log = QueryLog()
+    state["query_log"] = query_log
 
-    async def dispose_engine() -> None:
+    async def open_databases(app: Litestar) -> None:
+        query_log.attach_to_engine(database.get_engine())
+        app.state.read_pool = await create_read_pool(settings, query_log)
+
+    async def close_databases(app: Litestar) -> None:
+        await app.state.read_pool.close()
         # advanced-alchemy only disposes the engine of the first config in a process (its state keys get
         # suffixed for later ones); several apps per process happen in tests and in `app serve`.
         await database.get_engine().dispose()
 
     return Litestar(
-        route_handlers=[HealthController, TokenController, UserController],
+        route_handlers=[HealthController, TokenController, UserController, CategoryController, EventController],
         plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],
-        on_shutdown=[dispose_engine],
+        on_startup=[open_databases],
+        on_shutdown=[close_databases],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "transaction": Provide(provide_transaction),
@@ -88,6 +97,8 @@ def openapi_config() -> OpenAPIConfig:
         tags=[
             Tag(name="auth", description="Log in, rotate and revoke tokens"),
             Tag(name="users", description="Accounts and profiles"),
+            Tag(name="events", description="Find, publish and manage mutirões"),
+            Tag(name="categories", description="Kinds of action: Limpeza, Plantio, Monitoramento, Educação"),
             Tag(name="health", description="Probes"),
         ],
         use_handler_docstrings=True,

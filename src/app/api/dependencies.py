@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
+import asyncpg
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -13,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config.settings import Settings
 from app.domain.accounts.models import User
 from app.domain.accounts.services import AccountService
+from app.domain.accounts.tokens import TokenCodec
 from app.domain.errors import AuthenticationFailed
+from app.domain.events.queries import Viewer
+from app.domain.events.services import EventService
+
+ANONYMOUS = Viewer()
 
 
 async def provide_transaction(db_session: NamedDependency[AsyncSession]) -> AsyncGenerator[AsyncSession, None]:
@@ -59,3 +65,26 @@ async def provide_optional_user(
     """The caller when a token is sent; a bad token is still a 401, never silently anonymous."""
     token = bearer_token(request)
     return None if token is None else await accounts.user_for_access_token(token)
+
+
+async def provide_viewer(request: Request[Any, Any, Any], state: State) -> Viewer:
+    """Who is reading, for public reads: anonymous costs nothing; a token costs one indexed look-up."""
+    token = bearer_token(request)
+    if token is None:
+        return ANONYMOUS
+    codec: TokenCodec = state.token_codec
+    claims = codec.verify(token, "access")
+    read_pool: asyncpg.Pool = state.read_pool
+    row = await read_pool.fetchrow("SELECT is_staff FROM users WHERE id = $1 AND is_active", claims.sub)
+    if row is None:
+        raise AuthenticationFailed("token_invalid")
+    return Viewer(user_id=claims.sub, is_staff=row[0])
+
+
+def provide_read_pool(state: State) -> asyncpg.Pool:
+    pool: asyncpg.Pool = state.read_pool
+    return pool
+
+
+def provide_events(transaction: NamedDependency[AsyncSession]) -> EventService:
+    return EventService(transaction)

@@ -100,6 +100,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The state must be the 2-letter code (e.g. SP).",
     ),
     "birth_date_invalid": ("Data de nascimento inválida.", "Invalid birth date."),
+    # events
+    "event_not_found": ("Evento não encontrado.", "Event not found."),
+    "invalid_page": ("Página inválida.", "Invalid page."),
+    "category_not_found": ("Categoria não encontrada.", "Category not found."),
+    "category_name_taken": ("Já existe uma categoria com este nome.", "A category with this name already exists."),
+    "not_event_organizer": (
+        "Apenas o organizador do evento ou a equipe pode fazer isso.",
+        "Only the event's organizer or staff may do this.",
+    ),
+    "staff_only": ("Apenas a equipe pode fazer isso.", "Only staff may do this."),
+    "event_closed": ("O evento está cancelado ou concluído.", "The event is cancelled or completed."),
+    "event_not_draft": ("Apenas rascunhos podem ser publicados.", "Only drafts can be published."),
+    "capacity_below_confirmed": (
+        "O número máximo de participantes não pode ficar abaixo dos {confirmed} já confirmados.",
+        "The maximum number of participants cannot go below the {confirmed} already confirmed.",
+    ),
+    "start_in_past": ("O evento deve começar no futuro.", "The event must start in the future."),
+    "end_before_start": ("O término deve ser depois do início.", "The end must be after the start."),
+    "deadline_after_start": (
+        "O prazo de inscrição não pode ser depois do início.",
+        "The registration deadline cannot be after the start.",
+    ),
+    "max_age_not_above_min_age": (
+        "A idade máxima deve ser maior que a mínima.",
+        "The maximum age must exceed the minimum.",
+    ),
+    "timezone_invalid": (
+        "Fuso horário inválido (use um nome IANA, ex.: America/Sao_Paulo).",
+        "Invalid timezone (use an IANA name, e.g. America/Sao_Paulo).",
+    ),
+    "too_short": (
+        "O campo {field} deve ter pelo menos {min} caracteres.",
+        "The field {field} must have at least {min} characters.",
+    ),
+    "required_with_coordinates": (
+        "Informe latitude e longitude juntas.",
+        "Send latitude and longitude together.",
+    ),
 }
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import asyncpg
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
     AsyncSessionConfig,
     EngineConfig,
     SQLAlchemyAsyncConfig,
 )
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.config.settings import PROJECT_ROOT, Settings
@@ -46,3 +50,36 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 def create_session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+class QueryLog:
+    """Counts the statements sent to PostgreSQL by this process (tests assert on it; metrics read it)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def record(self, _: object) -> None:
+        self.count += 1
+
+    def attach(self, connection: asyncpg.Connection) -> None:
+        connection.add_query_logger(self.record)
+
+    def attach_to_engine(self, engine: AsyncEngine) -> None:
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection: Any, _: Any) -> None:
+            self.attach(dbapi_connection.driver_connection)
+
+
+async def create_read_pool(settings: Settings, query_log: QueryLog) -> asyncpg.Pool:
+    """A plain asyncpg pool for the hot read paths (lists, details, nearby): no ORM in the way."""
+
+    async def setup(connection: asyncpg.Connection) -> None:
+        query_log.attach(connection)
+
+    return await asyncpg.create_pool(
+        settings.psycopg_conninfo,
+        min_size=0,  # connect on first use: the process starts (and reports unready) without a database
+        max_size=settings.database_pool_size,
+        init=setup,
+        server_settings={"timezone": "UTC", "application_name": "mutiroes-read"},
+    )

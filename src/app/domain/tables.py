@@ -2,5 +2,6 @@
 
 from app.domain.accounts import models as accounts
 from app.domain.base import metadata
+from app.domain.events import models as events
 
-__all__ = ("accounts", "metadata")
+__all__ = ("accounts", "events", "metadata")

@@ -1,0 +1,418 @@
+"""Events API (SPEC §3): categories, list, nearby, detail, create, edit, life cycle, calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.api.dependencies import provide_current_user, provide_events, provide_read_pool, provide_viewer
+from app.api.openapi import BEARER, problems
+from app.config.settings import Settings
+from app.domain.accounts.models import User
+from app.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
+from app.domain.events.calendar import CalendarEvent, event_ics
+from app.domain.events.queries import Circle, EventFilters, EventQueries, Viewer
+from app.domain.events.schemas import (
+    CategoryPatch,
+    CategoryRead,
+    CategoryWrite,
+    EventDetail,
+    EventPage,
+    EventPatch,
+    EventStatus,
+    EventWrite,
+    MyEvents,
+    NearbyEventRead,
+)
+from app.domain.events.search import search_query
+from app.domain.events.services import EventService
+from app.domain.time import localize, utcnow
+
+Ordering = Literal[
+    "start_date", "-start_date", "created_at", "-created_at", "title", "-title", "participants_count",
+    "-participants_count",
+]  # fmt: skip
+PageSize = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (default 20, max 100)")]
+Radius = Annotated[float, QueryParameter(gt=0, le=500, description="Kilometres (default 10, max 500)")]
+LatitudeParam = Annotated[float | None, QueryParameter(ge=-90, le=90, description="Decimal degrees")]
+LongitudeParam = Annotated[float | None, QueryParameter(ge=-180, le=180, description="Decimal degrees")]
+OptionalPageSize = Annotated[
+    int | None, QueryParameter(ge=1, le=100, description="Items per page (default 20, max 100)")
+]
+OptionalRadius = Annotated[float | None, QueryParameter(gt=0, le=500, description="Kilometres (default 10, max 500)")]
+
+DEFAULT_PAGE_SIZE = 20
+DEFAULT_RADIUS_KM = 10.0
+
+
+async def _transaction_reader(transaction: AsyncSession) -> EventQueries:
+    """Queries on the request transaction's own connection: they see its uncommitted writes."""
+    connection = await transaction.connection()
+    raw = await connection.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection
+    return EventQueries(driver)
+
+
+async def _answer(transaction: AsyncSession, event_id: UUID, user: User) -> EventDetail:
+    detail = await (await _transaction_reader(transaction)).detail(event_id, Viewer(user.id, user.is_staff), utcnow())
+    if detail is None:
+        raise NotFound("event_not_found")
+    return detail
+
+
+def _page_link(request: Request[Any, Any, Any], page: int) -> str:
+    query = [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
+    query.append(("page", str(page)))
+    return f"{str(request.base_url).rstrip('/')}{request.url.path}?{urlencode(query)}"
+
+
+def _category_read(category: Any) -> CategoryRead:
+    return CategoryRead(
+        id=category.id, name=category.name, description=category.description, icon=category.icon, color=category.color
+    )
+
+
+class CategoryController(Controller):
+    path = "/api/events/categories"
+    tags = ["categories"]
+    dependencies = {"events": Provide(provide_events, sync_to_thread=False)}
+
+    @get("/", operation_id="listCategories", summary="Event categories", responses=problems(400))
+    async def list_categories(self, events: NamedDependency[EventService]) -> list[CategoryRead]:
+        """A bare array (as the web app reads it)."""
+        return [_category_read(category) for category in await events.categories()]
+
+    @post(
+        "/",
+        operation_id="createCategory",
+        summary="Add a category (staff)",
+        security=BEARER,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(400, 401, 403),
+    )
+    async def create_category(
+        self, data: JSONBody[CategoryWrite], events: NamedDependency[EventService], current_user: NamedDependency[User]
+    ) -> CategoryRead:
+        return _category_read(await events.create_category(data, current_user))
+
+    @patch(
+        "/{category_id:uuid}/",
+        operation_id="updateCategory",
+        summary="Edit a category (staff)",
+        security=BEARER,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(400, 401, 403, 404),
+    )
+    async def update_category(
+        self,
+        category_id: FromPath[UUID],
+        data: JSONBody[CategoryPatch],
+        events: NamedDependency[EventService],
+        current_user: NamedDependency[User],
+    ) -> CategoryRead:
+        return _category_read(await events.update_category(category_id, data, current_user))
+
+
+class EventController(Controller):
+    path = "/api/events"
+    tags = ["events"]
+    dependencies = {
+        "viewer": Provide(provide_viewer),
+        "read_pool": Provide(provide_read_pool, sync_to_thread=False),
+        "events": Provide(provide_events, sync_to_thread=False),
+    }
+
+    @get("/", operation_id="listEvents", summary="Find events", responses=problems(400, 401, 404))
+    async def list_events(
+        self,
+        request: Request[Any, Any, Any],
+        viewer: NamedDependency[Viewer],
+        read_pool: NamedDependency[asyncpg.Pool],
+        settings: NamedDependency[Settings],
+        page: Annotated[int, QueryParameter(ge=1, description="1-based page number")] = 1,
+        page_size: OptionalPageSize = None,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=100, description="Alias of page_size")] = None,
+        category: Annotated[str | None, QueryParameter(description="Category id or name", max_length=100)] = None,
+        status: FromQuery[EventStatus | None] = None,
+        city: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        state_code: Annotated[str | None, QueryParameter(name="state", max_length=2, description="UF, e.g. SP")] = None,
+        start_after: FromQuery[dt.datetime | None] = None,
+        start_before: FromQuery[dt.datetime | None] = None,
+        organizer: FromQuery[UUID | None] = None,
+        has_spots: FromQuery[bool | None] = None,
+        latitude: LatitudeParam = None,
+        longitude: LongitudeParam = None,
+        radius: OptionalRadius = None,
+        search: Annotated[
+            str | None, QueryParameter(max_length=200, description="Accent- and case-insensitive")
+        ] = None,
+        ordering: FromQuery[Ordering | None] = None,
+    ) -> EventPage:
+        """Public published/completed/cancelled events plus the caller's own, in the DRF envelope. Unknown query
+        parameters are ignored. Default order: upcoming events first (soonest first), then past ones."""
+        size = page_size or limit or DEFAULT_PAGE_SIZE
+        category_id, category_name = _category_filter(category)
+        if (latitude is None) != (longitude is None):
+            raise ValidationFailed.single("longitude" if longitude is None else "latitude", "required_with_coordinates")
+        filters = EventFilters(
+            category_id=category_id,
+            category_name=category_name,
+            status=status,
+            city=city,
+            state=state_code,
+            start_after=localize(start_after, settings.app_timezone) if start_after else None,
+            start_before=localize(start_before, settings.app_timezone) if start_before else None,
+            organizer=organizer,
+            has_spots=has_spots,
+            search=search_query(search) if search else None,
+            circle=Circle(latitude, longitude, radius or DEFAULT_RADIUS_KM)
+            if latitude is not None and longitude is not None
+            else None,
+        )
+        offset = (page - 1) * size
+        async with read_pool.acquire() as connection:
+            found = await EventQueries(connection).page(filters, viewer, ordering, offset, size, utcnow())
+        if page > 1 and offset >= found.count:
+            raise NotFound("invalid_page")
+        return EventPage(
+            count=found.count,
+            next=_page_link(request, page + 1) if offset + size < found.count else None,
+            previous=_page_link(request, page - 1) if page > 1 else None,
+            results=found.events,
+        )
+
+    @post(
+        "/",
+        operation_id="createEvent",
+        summary="Publish or draft an event",
+        security=BEARER,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(400, 401),
+    )
+    async def create_event(
+        self,
+        data: JSONBody[EventWrite],
+        events: NamedDependency[EventService],
+        current_user: NamedDependency[User],
+        transaction: NamedDependency[AsyncSession],
+    ) -> EventDetail:
+        """The caller becomes the organizer. `status` may be `draft` (default) or `published`; timestamps without
+        an offset are local time in the event's `timezone`."""
+        event = await events.create(data, current_user)
+        return await _answer(transaction, event.id, current_user)
+
+    @get("/nearby/", operation_id="nearbyEvents", summary="Events near a point", responses=problems(400, 401))
+    async def nearby(
+        self,
+        read_pool: NamedDependency[asyncpg.Pool],
+        latitude: LatitudeParam = None,
+        longitude: LongitudeParam = None,
+        lat: LatitudeParam = None,
+        lng: LongitudeParam = None,
+        lon: LongitudeParam = None,
+        radius: Radius = DEFAULT_RADIUS_KM,
+        limit: PageSize = DEFAULT_PAGE_SIZE,
+    ) -> list[NearbyEventRead]:
+        """Published, upcoming, public events within `radius` km, nearest first, each with `distance_km`
+        (great-circle). A bare array, as the web app reads it."""
+        centre_lat = latitude if latitude is not None else lat
+        centre_lon = next((value for value in (longitude, lng, lon) if value is not None), None)
+        if centre_lat is None:
+            raise ValidationFailed.single("latitude", "required")
+        if centre_lon is None:
+            raise ValidationFailed.single("longitude", "required")
+        async with read_pool.acquire() as connection:
+            return await EventQueries(connection).nearby(Circle(centre_lat, centre_lon, radius), limit, utcnow())
+
+    @get(
+        "/my_events/",
+        operation_id="myEvents",
+        summary="Events the caller organizes or joined",
+        security=BEARER,
+        responses=problems(400, 401),
+    )
+    async def my_events(
+        self,
+        viewer: NamedDependency[Viewer],
+        read_pool: NamedDependency[asyncpg.Pool],
+        when: FromQuery[Literal["upcoming", "past"] | None] = None,
+    ) -> MyEvents:
+        """`{organized, participating}`; `when=upcoming|past` narrows both."""
+        if viewer.user_id is None:
+            raise AuthenticationFailed("not_authenticated")
+        async with read_pool.acquire() as connection:
+            organized = await EventQueries(connection).organized_by(viewer.user_id, when, utcnow())
+        return MyEvents(organized=organized, participating=[])
+
+    @get("/{event_id:uuid}/", operation_id="getEvent", summary="An event", responses=problems(400, 401, 404))
+    async def get_event(
+        self, event_id: FromPath[UUID], viewer: NamedDependency[Viewer], read_pool: NamedDependency[asyncpg.Pool]
+    ) -> EventDetail:
+        """Drafts and private events answer 404 to everyone but their organizer and staff."""
+        detail = await EventQueries(read_pool).detail(event_id, viewer, utcnow())
+        if detail is None:
+            raise NotFound("event_not_found")
+        return detail
+
+    @get(
+        "/{event_id:uuid}/calendar.ics",
+        operation_id="eventCalendar",
+        summary="The event as iCalendar",
+        media_type="text/calendar",
+        responses=problems(400, 401, 404),
+    )
+    async def calendar(
+        self,
+        event_id: FromPath[UUID],
+        viewer: NamedDependency[Viewer],
+        read_pool: NamedDependency[asyncpg.Pool],
+        settings: NamedDependency[Settings],
+    ) -> Response[str]:
+        """A VCALENDAR with the event and its VTIMEZONE, for calendar apps."""
+        now = utcnow()
+        detail = await EventQueries(read_pool).detail(event_id, viewer, now)
+        if detail is None:
+            raise NotFound("event_not_found")
+        ics = event_ics(
+            CalendarEvent(
+                uid=str(detail.id),
+                title=detail.title,
+                description=detail.description,
+                address=detail.address,
+                city=detail.city,
+                state=detail.state,
+                latitude=detail.latitude,
+                longitude=detail.longitude,
+                start=detail.start_date,
+                end=detail.end_date,
+                timezone=detail.timezone,
+                url=f"{settings.public_url}/api/events/{detail.id}/",
+                organizer_name=detail.organizer_name,
+                status=detail.status,
+                updated_at=detail.updated_at,
+            ),
+            now=now,
+        )
+        return Response(
+            ics,
+            media_type="text/calendar; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="mutirao-{detail.id}.ics"'},
+        )
+
+    @put(
+        "/{event_id:uuid}/",
+        operation_id="replaceEvent",
+        summary="Edit an event (all fields)",
+        security=BEARER,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(400, 401, 403, 404, 409),
+    )
+    async def replace_event(
+        self,
+        event_id: FromPath[UUID],
+        data: JSONBody[EventWrite],
+        events: NamedDependency[EventService],
+        current_user: NamedDependency[User],
+        transaction: NamedDependency[AsyncSession],
+    ) -> EventDetail:
+        """Organizer or staff. Lowering `max_participants` below the confirmed count is refused (409)."""
+        await events.replace(event_id, data, current_user)
+        return await _answer(transaction, event_id, current_user)
+
+    @patch(
+        "/{event_id:uuid}/",
+        operation_id="updateEvent",
+        summary="Edit an event (some fields)",
+        security=BEARER,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(400, 401, 403, 404, 409),
+    )
+    async def update_event(
+        self,
+        event_id: FromPath[UUID],
+        data: JSONBody[EventPatch],
+        events: NamedDependency[EventService],
+        current_user: NamedDependency[User],
+        transaction: NamedDependency[AsyncSession],
+    ) -> EventDetail:
+        """Organizer or staff; only the fields sent change."""
+        await events.patch(event_id, data, current_user)
+        return await _answer(transaction, event_id, current_user)
+
+    @delete(
+        "/{event_id:uuid}/",
+        operation_id="deleteEvent",
+        summary="Delete (or cancel) an event",
+        security=BEARER,
+        status_code=200,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(401, 403, 404),
+    )
+    async def delete_event(
+        self,
+        event_id: FromPath[UUID],
+        events: NamedDependency[EventService],
+        current_user: NamedDependency[User],
+        transaction: NamedDependency[AsyncSession],
+    ) -> Response[EventDetail | None]:
+        """Organizer or staff. An event nobody joined is erased (204); one with participants is cancelled instead
+        and answered (200): history is never erased."""
+        cancelled = await events.delete(event_id, current_user)
+        if cancelled is None:
+            return Response(None, status_code=204)
+        return Response(await _answer(transaction, event_id, current_user), status_code=200)
+
+    @post(
+        "/{event_id:uuid}/publish/",
+        operation_id="publishEvent",
+        summary="Publish a draft",
+        security=BEARER,
+        status_code=200,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(400, 401, 403, 404, 409),
+    )
+    async def publish(
+        self,
+        event_id: FromPath[UUID],
+        events: NamedDependency[EventService],
+        current_user: NamedDependency[User],
+        transaction: NamedDependency[AsyncSession],
+    ) -> EventDetail:
+        await events.publish(event_id, current_user)
+        return await _answer(transaction, event_id, current_user)
+
+    @post(
+        "/{event_id:uuid}/cancel/",
+        operation_id="cancelEvent",
+        summary="Cancel an event",
+        security=BEARER,
+        status_code=200,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(401, 403, 404, 409),
+    )
+    async def cancel(
+        self,
+        event_id: FromPath[UUID],
+        events: NamedDependency[EventService],
+        current_user: NamedDependency[User],
+        transaction: NamedDependency[AsyncSession],
+    ) -> EventDetail:
+        await events.cancel(event_id, current_user)
+        return await _answer(transaction, event_id, current_user)
+
+
+def _category_filter(value: str | None) -> tuple[UUID | None, str | None]:
+    if value is None:
+        return None, None
+    try:
+        return UUID(value), None
+    except ValueError:
+        return None, value.strip()

@@ -1,0 +1,331 @@
+"""Reading events: hand-written SQL on asyncpg, one query per page and a constant number per request.
+
+The hot read paths (list, detail, nearby) run here on a plain asyncpg pool; the write paths run the
+same SQL on the request transaction's own connection, so what a write answers is what a read answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, Protocol
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from app.domain.events.models import LISTED_STATUSES
+from app.domain.events.schemas import CategoryRead, EventDetail, EventRead, NearbyEventRead
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE_LATITUDE = 111.045
+
+_LISTED = "(" + ", ".join(f"'{status}'" for status in LISTED_STATUSES) + ")"
+
+EVENT_COLUMNS = """
+    e.id, e.title, e.description,
+    c.id, c.name, c.description, c.icon, c.color,
+    e.organizer_id, u.username, u.first_name, u.last_name, p.avatar_url,
+    e.address, e.latitude, e.longitude, e.city, e.state,
+    e.start_date, e.end_date, e.registration_deadline, e.timezone,
+    e.max_participants, e.min_age, e.max_age, e.status, e.is_public, e.requires_approval,
+    e.required_tools, e.provided_tools, e.what_to_bring, e.cover_image_url,
+    e.created_at, e.updated_at, e.participants_count, e.waitlist_count
+"""
+EVENT_FROM = """
+    FROM events e
+    JOIN event_categories c ON c.id = e.category_id
+    JOIN users u ON u.id = e.organizer_id
+    JOIN user_profiles p ON p.user_id = u.id
+"""
+
+ORDERINGS = {
+    "start_date": "e.start_date ASC, e.id ASC",
+    "-start_date": "e.start_date DESC, e.id DESC",
+    "created_at": "e.created_at ASC, e.id ASC",
+    "-created_at": "e.created_at DESC, e.id DESC",
+    "title": "e.title ASC, e.id ASC",
+    "-title": "e.title DESC, e.id DESC",
+    "participants_count": "e.participants_count ASC, e.id ASC",
+    "-participants_count": "e.participants_count DESC, e.id DESC",
+}
+
+
+class Database(Protocol):
+    """An asyncpg pool or connection."""
+
+    async def fetch(self, query: str, *args: Any) -> list[Any]: ...
+    async def fetchrow(self, query: str, *args: Any) -> Any: ...
+
+
+class Viewer(msgspec.Struct, frozen=True):
+    """Who is asking: decides what is visible."""
+
+    user_id: UUID | None = None
+    is_staff: bool = False
+
+
+class Circle(msgspec.Struct, frozen=True):
+    latitude: float
+    longitude: float
+    radius_km: float
+
+
+class EventFilters(msgspec.Struct, frozen=True, kw_only=True):
+    category_id: UUID | None = None
+    category_name: str | None = None
+    status: str | None = None
+    city: str | None = None
+    state: str | None = None
+    start_after: dt.datetime | None = None
+    start_before: dt.datetime | None = None
+    organizer: UUID | None = None
+    has_spots: bool | None = None
+    search: str | None = None  # a tsquery (see search.search_query)
+    circle: Circle | None = None
+
+
+class _Sql:
+    """A WHERE clause and its positional parameters, built one condition at a time."""
+
+    def __init__(self) -> None:
+        self.conditions: list[str] = []
+        self.params: list[Any] = []
+
+    def param(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}"
+
+    def where(self, condition: str) -> None:
+        self.conditions.append(condition)
+
+    @property
+    def clause(self) -> str:
+        return " AND ".join(self.conditions) or "true"
+
+
+def _visible(sql: _Sql, viewer: Viewer) -> None:
+    listed = f"(e.is_public AND e.status IN {_LISTED})"
+    if viewer.user_id is None:
+        sql.where(listed)
+    else:
+        sql.where(f"({listed} OR e.organizer_id = {sql.param(viewer.user_id)})")
+
+
+def bounding_box(circle: Circle) -> tuple[float, float, float, float]:
+    """(min lon, min lat, max lon, max lat) around the circle: the index narrows to it first."""
+    d_lat = circle.radius_km / KM_PER_DEGREE_LATITUDE
+    cos_lat = max(math.cos(math.radians(circle.latitude)), 0.01)
+    d_lon = min(circle.radius_km / (KM_PER_DEGREE_LATITUDE * cos_lat), 180.0)
+    return (
+        max(circle.longitude - d_lon, -180.0),
+        max(circle.latitude - d_lat, -90.0),
+        min(circle.longitude + d_lon, 180.0),
+        min(circle.latitude + d_lat, 90.0),
+    )
+
+
+def _distance_sql(sql: _Sql, circle: Circle) -> str:
+    """Great-circle (haversine) distance in km from the circle's centre to the event."""
+    lat = sql.param(circle.latitude)
+    lon = sql.param(circle.longitude)
+    return (
+        f"({EARTH_RADIUS_KM} * 2 * asin(sqrt("
+        f"power(sin(radians(e.latitude - {lat}::float8) / 2), 2) + "
+        f"cos(radians({lat}::float8)) * cos(radians(e.latitude)) * "
+        f"power(sin(radians(e.longitude - {lon}::float8) / 2), 2))))"
+    )
+
+
+def _within(sql: _Sql, circle: Circle) -> str:
+    """Narrow to the bounding box (GiST index), then to the exact circle; answer the distance expression."""
+    min_lon, min_lat, max_lon, max_lat = bounding_box(circle)
+    box = f"box(point({sql.param(min_lon)}, {sql.param(min_lat)}), point({sql.param(max_lon)}, {sql.param(max_lat)}))"
+    sql.where(f"point(e.longitude, e.latitude) <@ {box}")
+    distance = _distance_sql(sql, circle)
+    sql.where(f"{distance} <= {sql.param(circle.radius_km)}")
+    return distance
+
+
+def _filters(sql: _Sql, filters: EventFilters) -> None:
+    if filters.category_id is not None:
+        sql.where(f"e.category_id = {sql.param(filters.category_id)}")
+    if filters.category_name is not None:
+        sql.where(f"lower(c.name) = lower({sql.param(filters.category_name)})")
+    if filters.status is not None:
+        sql.where(f"e.status = {sql.param(filters.status)}")
+    if filters.city is not None:
+        sql.where(f"lower(e.city) = lower({sql.param(filters.city)})")
+    if filters.state is not None:
+        sql.where(f"e.state = {sql.param(filters.state.upper())}")
+    if filters.start_after is not None:
+        sql.where(f"e.start_date >= {sql.param(filters.start_after)}")
+    if filters.start_before is not None:
+        sql.where(f"e.start_date <= {sql.param(filters.start_before)}")
+    if filters.organizer is not None:
+        sql.where(f"e.organizer_id = {sql.param(filters.organizer)}")
+    if filters.has_spots is True:
+        sql.where("e.participants_count < e.max_participants")
+    elif filters.has_spots is False:
+        sql.where("e.participants_count >= e.max_participants")
+    if filters.search is not None:
+        sql.where(
+            f"to_tsvector('simple'::regconfig, e.search_text) @@ to_tsquery('simple', {sql.param(filters.search)})"
+        )
+    if filters.circle is not None:
+        _within(sql, filters.circle)
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def event_read(row: Sequence[Any], now: dt.datetime, participation: str | None = None) -> EventRead:
+    """One row of EVENT_COLUMNS as the API answers it: times in the event's own zone, derived fields."""
+    return EventRead(**_fields(row, now, participation))
+
+
+def _fields(row: Sequence[Any], now: dt.datetime, participation: str | None) -> dict[str, Any]:
+    zone = _zone(row[21])
+    start, end, deadline = row[18], row[19], row[20]
+    status = row[25]
+    capacity, confirmed = row[22], row[34]
+    is_active = status == "published" and start > now
+    name = f"{row[10]} {row[11]}".strip() or row[9]
+    return {
+        "id": row[0],
+        "title": row[1],
+        "description": row[2],
+        "category": CategoryRead(id=row[3], name=row[4], description=row[5], icon=row[6], color=row[7]),
+        "organizer": row[8],
+        "organizer_name": name,
+        "organizer_avatar": row[12],
+        "address": row[13],
+        "latitude": row[14],
+        "longitude": row[15],
+        "city": row[16],
+        "state": row[17],
+        "start_date": start.astimezone(zone),
+        "end_date": end.astimezone(zone),
+        "registration_deadline": deadline.astimezone(zone) if deadline else None,
+        "timezone": row[21],
+        "max_participants": capacity,
+        "min_age": row[23],
+        "max_age": row[24],
+        "status": status,
+        "is_public": row[26],
+        "requires_approval": row[27],
+        "required_tools": row[28],
+        "provided_tools": row[29],
+        "what_to_bring": row[30],
+        "cover_image_url": row[31],
+        "created_at": row[32],
+        "updated_at": row[33],
+        "participants_count": confirmed,
+        "waitlist_count": row[35],
+        "available_spots": max(capacity - confirmed, 0),
+        "is_active": is_active,
+        "is_registration_open": is_active and (deadline is None or now < deadline),
+        "user_participating": participation in {"confirmed", "pending", "waitlisted"},
+        "user_participation_status": participation,
+    }
+
+
+class EventPageRows(msgspec.Struct):
+    count: int
+    events: list[EventRead]
+
+
+class EventQueries:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, event_id: UUID) -> Sequence[Any] | None:
+        """The event's row, whoever may see it (the caller decides)."""
+        row: Sequence[Any] | None = await self.db.fetchrow(
+            f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = $1", event_id
+        )
+        return row
+
+    async def detail(self, event_id: UUID, viewer: Viewer, now: dt.datetime) -> EventDetail | None:
+        row = await self.get(event_id)
+        if row is None or not can_see(row, viewer):
+            return None
+        return EventDetail(**_fields(row, now, None))
+
+    async def page(
+        self, filters: EventFilters, viewer: Viewer, ordering: str | None, offset: int, limit: int, now: dt.datetime
+    ) -> EventPageRows:
+        """One page of the visible events: a count and at most two page queries, whatever the page size."""
+        sql = _Sql()
+        _visible(sql, viewer)
+        _filters(sql, filters)
+        base = f"{EVENT_FROM} WHERE {sql.clause}"
+        if ordering is not None:
+            count_row = await self.db.fetchrow(f"SELECT count(*) {base}", *sql.params)
+            window = f"LIMIT ${len(sql.params) + 1} OFFSET ${len(sql.params) + 2}"
+            rows = await self.db.fetch(
+                f"SELECT {EVENT_COLUMNS} {base} ORDER BY {ORDERINGS[ordering]} {window}", *sql.params, limit, offset
+            )
+            return EventPageRows(count=count_row[0], events=[event_read(row, now) for row in rows])
+        # Default: upcoming first (soonest first), then past events (most recent first).
+        now_param = f"${len(sql.params) + 1}"
+        params = [*sql.params, now]
+        counts = await self.db.fetchrow(
+            f"SELECT count(*), count(*) FILTER (WHERE e.start_date >= {now_param}) {base}", *params
+        )
+        total, upcoming = counts[0], counts[1]
+        window = f"LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}"
+        rows = []
+        if offset < upcoming:
+            rows += await self.db.fetch(
+                f"SELECT {EVENT_COLUMNS} {base} AND e.start_date >= {now_param} ORDER BY e.start_date, e.id {window}",
+                *params,
+                limit,
+                offset,
+            )
+        if offset + limit > upcoming and len(rows) < limit:
+            rows += await self.db.fetch(
+                f"SELECT {EVENT_COLUMNS} {base} AND e.start_date < {now_param} "
+                f"ORDER BY e.start_date DESC, e.id DESC {window}",
+                *params,
+                limit - len(rows),
+                max(offset - upcoming, 0),
+            )
+        return EventPageRows(count=total, events=[event_read(row, now) for row in rows])
+
+    async def nearby(self, circle: Circle, limit: int, now: dt.datetime) -> list[NearbyEventRead]:
+        """Published, upcoming, public events within the circle, nearest first."""
+        sql = _Sql()
+        sql.where("e.is_public AND e.status = 'published'")
+        sql.where(f"e.start_date > {sql.param(now)}")
+        distance = _within(sql, circle)
+        rows = await self.db.fetch(
+            f"SELECT {EVENT_COLUMNS}, {distance} AS distance_km {EVENT_FROM} WHERE {sql.clause} "
+            f"ORDER BY distance_km, e.id LIMIT {sql.param(limit)}",
+            *sql.params,
+        )
+        return [NearbyEventRead(**_fields(row, now, None), distance_km=round(row[36], 2)) for row in rows]
+
+    async def organized_by(self, user_id: UUID, when: str | None, now: dt.datetime) -> list[EventRead]:
+        sql = _Sql()
+        sql.where(f"e.organizer_id = {sql.param(user_id)}")
+        if when == "upcoming":
+            sql.where(f"e.end_date >= {sql.param(now)}")
+        elif when == "past":
+            sql.where(f"e.end_date < {sql.param(now)}")
+        rows = await self.db.fetch(
+            f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE {sql.clause} ORDER BY e.start_date DESC, e.id LIMIT 500",
+            *sql.params,
+        )
+        return [event_read(row, now) for row in rows]
+
+
+def can_see(row: Sequence[Any], viewer: Viewer) -> bool:
+    """Drafts and private events are seen by their organizer and staff only."""
+    if row[26] and row[25] in LISTED_STATUSES:
+        return True
+    return viewer.is_staff or (viewer.user_id is not None and viewer.user_id == row[8])

@@ -1,0 +1,159 @@
+"""Events on the wire: the field names of the original API (SPEC §3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+EventStatus = Literal["draft", "published", "cancelled", "completed"]
+NewEventStatus = Literal["draft", "published"]
+
+Latitude = Annotated[float, Meta(ge=-90, le=90, description="Decimal degrees, -90 to 90")]
+Longitude = Annotated[float, Meta(ge=-180, le=180, description="Decimal degrees, -180 to 180")]
+Capacity = Annotated[int, Meta(ge=1, le=100_000)]
+Age = Annotated[int, Meta(ge=0, le=120)]
+
+
+class CategoryRead(msgspec.Struct, kw_only=True):
+    id: UUID
+    name: str
+    description: str
+    icon: str
+    color: str
+
+
+class CategoryWrite(msgspec.Struct, kw_only=True):
+    name: Annotated[str, Meta(min_length=2, max_length=100)]
+    description: str = ""
+    icon: Annotated[str, Meta(max_length=50)] = ""
+    color: Annotated[str, Meta(pattern=r"^#[0-9A-Fa-f]{6}$")] = "#15803d"
+
+
+class CategoryPatch(msgspec.Struct, kw_only=True, omit_defaults=True):
+    name: Annotated[str, Meta(min_length=2, max_length=100)] | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    icon: Annotated[str, Meta(max_length=50)] | UnsetType = UNSET
+    color: Annotated[str, Meta(pattern=r"^#[0-9A-Fa-f]{6}$")] | UnsetType = UNSET
+
+
+class EventWrite(msgspec.Struct, kw_only=True):
+    """POST and PUT body. Timestamps without an offset are local time in the event's `timezone`."""
+
+    title: str
+    description: str = ""
+    category: UUID
+    address: str = ""
+    latitude: Latitude
+    longitude: Longitude
+    city: str = ""
+    state: str = ""
+    start_date: dt.datetime
+    end_date: dt.datetime
+    registration_deadline: dt.datetime | None = None
+    timezone: str = "America/Sao_Paulo"
+    max_participants: Capacity
+    min_age: Age = 16
+    max_age: Age | None = None
+    status: NewEventStatus = "draft"
+    is_public: bool = True
+    requires_approval: bool = False
+    required_tools: str = ""
+    provided_tools: str = ""
+    what_to_bring: str = ""
+    cover_image_url: str = ""
+
+
+class EventPatch(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """PATCH body: absent fields keep their value; `null` clears the nullable ones."""
+
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    category: UUID | UnsetType = UNSET
+    address: str | UnsetType = UNSET
+    latitude: Latitude | UnsetType = UNSET
+    longitude: Longitude | UnsetType = UNSET
+    city: str | UnsetType = UNSET
+    state: str | UnsetType = UNSET
+    start_date: dt.datetime | UnsetType = UNSET
+    end_date: dt.datetime | UnsetType = UNSET
+    registration_deadline: dt.datetime | UnsetType | None = UNSET
+    timezone: str | UnsetType = UNSET
+    max_participants: Capacity | UnsetType = UNSET
+    min_age: Age | UnsetType = UNSET
+    max_age: Age | UnsetType | None = UNSET
+    is_public: bool | UnsetType = UNSET
+    requires_approval: bool | UnsetType = UNSET
+    required_tools: str | UnsetType = UNSET
+    provided_tools: str | UnsetType = UNSET
+    what_to_bring: str | UnsetType = UNSET
+    cover_image_url: str | UnsetType = UNSET
+
+    def changes(self) -> dict[str, Any]:
+        return {field: value for field in self.__struct_fields__ if (value := getattr(self, field)) is not UNSET}
+
+
+class EventRead(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    description: str
+    category: CategoryRead
+    organizer: UUID
+    organizer_name: str
+    organizer_avatar: str
+    address: str
+    latitude: float
+    longitude: float
+    city: str
+    state: str
+    start_date: dt.datetime
+    end_date: dt.datetime
+    registration_deadline: dt.datetime | None
+    timezone: str
+    max_participants: int
+    min_age: int
+    max_age: int | None
+    status: EventStatus
+    is_public: bool
+    requires_approval: bool
+    required_tools: str
+    provided_tools: str
+    what_to_bring: str
+    cover_image_url: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    participants_count: int
+    waitlist_count: int
+    available_spots: int
+    is_active: bool
+    is_registration_open: bool
+    user_participating: bool
+    user_participation_status: str | None
+
+
+class NearbyEventRead(EventRead, kw_only=True):
+    distance_km: float
+
+
+class EventDetail(EventRead, kw_only=True):
+    resources: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    photos: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    comments: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    participants: list[dict[str, Any]] = msgspec.field(default_factory=list)
+
+
+class EventPage(msgspec.Struct, kw_only=True):
+    """The DRF envelope."""
+
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[EventRead]
+
+
+class MyEvents(msgspec.Struct, kw_only=True):
+    organized: list[EventRead]
+    participating: list[EventRead]

@@ -1,0 +1,249 @@
+"""Event rules: who may change an event, what a valid event is, and its life cycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.accounts.models import User
+from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.domain.events.models import LISTED_STATUSES, Event, EventCategory
+from app.domain.events.schemas import CategoryPatch, CategoryWrite, EventPatch, EventWrite
+from app.domain.events.search import search_text
+from app.domain.time import localize, utcnow
+
+STATE_PATTERN = re.compile(r"^[A-Z]{2}$")
+TEXT_LIMITS = {
+    "title": 200,
+    "description": 10_000,
+    "address": 300,
+    "city": 100,
+    "required_tools": 2000,
+    "provided_tools": 2000,
+    "what_to_bring": 2000,
+    "cover_image_url": 500,
+}
+TIME_FIELDS = ("start_date", "end_date", "registration_deadline")
+
+
+def can_manage(event: Event, user: User) -> bool:
+    return user.is_staff or event.organizer_id == user.id
+
+
+def can_see(event: Event, user: User | None) -> bool:
+    if event.is_public and event.status in LISTED_STATUSES:
+        return True
+    return user is not None and can_manage(event, user)
+
+
+class EventService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- categories ---
+
+    async def categories(self) -> list[EventCategory]:
+        return list((await self.session.scalars(select(EventCategory).order_by(EventCategory.name))).all())
+
+    async def create_category(self, data: CategoryWrite, user: User) -> EventCategory:
+        _require_staff(user)
+        category = EventCategory(name=data.name.strip(), description=data.description, icon=data.icon, color=data.color)
+        self.session.add(category)
+        await self._flush_category()
+        return category
+
+    async def update_category(self, category_id: UUID, data: CategoryPatch, user: User) -> EventCategory:
+        _require_staff(user)
+        category = await self.session.get(EventCategory, category_id)
+        if category is None:
+            raise NotFound("category_not_found")
+        for field in data.__struct_fields__:
+            value = getattr(data, field)
+            if isinstance(value, str):
+                setattr(category, field, value.strip() if field == "name" else value)
+        await self._flush_category()
+        return category
+
+    async def _flush_category(self) -> None:
+        try:
+            async with self.session.begin_nested():
+                await self.session.flush()
+        except IntegrityError:
+            raise ValidationFailed.single("name", "category_name_taken") from None
+
+    # --- events ---
+
+    async def get_for_change(self, event_id: UUID, user: User, *, lock: bool = False) -> Event:
+        """The event, if `user` may change it: 404 when they may not even see it, 403 when they only may see it."""
+        statement = select(Event).where(Event.id == event_id)
+        if lock:
+            statement = statement.with_for_update(of=Event)
+        event = (await self.session.scalars(statement)).unique().one_or_none()
+        if event is None or not can_see(event, user):
+            raise NotFound("event_not_found")
+        if not can_manage(event, user):
+            raise PermissionDenied("not_event_organizer")
+        return event
+
+    async def create(self, data: EventWrite, organizer: User) -> Event:
+        values = _normalised(_fields_of(data), data.timezone)
+        now = utcnow()
+        errors = await self._problems(values)
+        if values["start_date"] <= now:
+            errors.append(FieldError("start_date", "start_in_past"))
+        if errors:
+            raise ValidationFailed(errors)
+        event = Event(organizer_id=organizer.id, **values)
+        event.search_text = search_text(event.title, event.description, event.city)
+        self.session.add(event)
+        await self.session.flush()
+        return event
+
+    async def replace(self, event_id: UUID, data: EventWrite, user: User) -> Event:
+        fields = _fields_of(data)
+        fields.pop("status")  # PUT edits the event; its life cycle has its own actions
+        return await self._update(event_id, fields, user)
+
+    async def patch(self, event_id: UUID, data: EventPatch, user: User) -> Event:
+        return await self._update(event_id, data.changes(), user)
+
+    async def _update(self, event_id: UUID, changes: dict[str, Any], user: User) -> Event:
+        event = await self.get_for_change(event_id, user, lock=True)
+        if event.status in {"cancelled", "completed"}:
+            raise Conflict("event_closed")
+        timezone = changes.get("timezone", event.timezone)
+        changes = _normalised(changes, timezone)
+        merged = {field: getattr(event, field) for field in _WRITABLE} | changes
+        errors = await self._problems(merged)
+        moved_start = "start_date" in changes and changes["start_date"] != event.start_date
+        if moved_start and changes["start_date"] <= utcnow():
+            errors.append(FieldError("start_date", "start_in_past"))
+        if errors:
+            raise ValidationFailed(errors)
+        if merged["max_participants"] < event.participants_count:
+            raise Conflict("capacity_below_confirmed", confirmed=event.participants_count)
+        for field, value in changes.items():
+            setattr(event, field, value)
+        event.search_text = search_text(event.title, event.description, event.city)
+        event.updated_at = utcnow()
+        await self.session.flush()
+        return event
+
+    async def publish(self, event_id: UUID, user: User) -> Event:
+        event = await self.get_for_change(event_id, user, lock=True)
+        if event.status != "draft":
+            raise Conflict("event_not_draft")
+        if event.start_date <= utcnow():
+            raise ValidationFailed.single("start_date", "start_in_past")
+        event.status = "published"
+        event.updated_at = utcnow()
+        await self.session.flush()
+        return event
+
+    async def cancel(self, event_id: UUID, user: User) -> Event:
+        event = await self.get_for_change(event_id, user, lock=True)
+        if event.status in {"cancelled", "completed"}:
+            raise Conflict("event_closed")
+        event.status = "cancelled"
+        event.updated_at = utcnow()
+        await self.session.flush()
+        return event
+
+    async def delete(self, event_id: UUID, user: User) -> Event | None:
+        """Erase an event nobody joined; one with participants is cancelled instead (history is kept).
+
+        Returns the cancelled event, or None when it was erased."""
+        event = await self.get_for_change(event_id, user, lock=True)
+        if event.participants_count + event.waitlist_count + event.pending_count > 0:
+            if event.status not in {"cancelled", "completed"}:
+                event.status = "cancelled"
+                event.updated_at = utcnow()
+            await self.session.flush()
+            return event
+        await self.session.execute(delete(Event).where(Event.id == event.id))
+        return None
+
+    async def _problems(self, values: dict[str, Any]) -> list[FieldError]:
+        errors = _value_problems(values)
+        category_id = values.get("category_id")
+        if category_id is not None:
+            exists = await self.session.scalar(select(func.count()).where(EventCategory.id == category_id))
+            if not exists:
+                errors.append(FieldError("category", "category_not_found"))
+        return errors
+
+
+_WRITABLE = (
+    "title", "description", "category_id", "address", "latitude", "longitude", "city", "state", "start_date",
+    "end_date", "registration_deadline", "timezone", "max_participants", "min_age", "max_age", "is_public",
+    "requires_approval", "required_tools", "provided_tools", "what_to_bring", "cover_image_url",
+)  # fmt: skip
+
+
+def _fields_of(data: EventWrite) -> dict[str, Any]:
+    values = {field: getattr(data, field) for field in data.__struct_fields__}
+    values["category_id"] = values.pop("category")
+    return values
+
+
+def _normalised(values: dict[str, Any], timezone: str) -> dict[str, Any]:
+    """Trim text, upper-case the state, read naive timestamps in the event's zone, rename `category`."""
+    result = dict(values)
+    if "category" in result:
+        result["category_id"] = result.pop("category")
+    for field in ("title", "address", "city"):
+        if isinstance(result.get(field), str):
+            result[field] = result[field].strip()
+    if isinstance(result.get("state"), str):
+        result["state"] = result["state"].strip().upper()
+    if _valid_timezone(timezone):
+        for field in TIME_FIELDS:
+            if isinstance(result.get(field), dt.datetime):
+                result[field] = localize(result[field], timezone)
+    return result
+
+
+def _valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _value_problems(values: dict[str, Any]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    title = values.get("title", "")
+    if len(title) < 3:
+        errors.append(FieldError("title", "too_short", {"min": 3}))
+    for field, limit in TEXT_LIMITS.items():
+        value = values.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            errors.append(FieldError(field, "too_long", {"max": limit}))
+    state = values.get("state", "")
+    if state and not STATE_PATTERN.match(state):
+        errors.append(FieldError("state", "state_invalid"))
+    if not _valid_timezone(values.get("timezone", "")):
+        errors.append(FieldError("timezone", "timezone_invalid"))
+        return errors
+    start, end, deadline = values.get("start_date"), values.get("end_date"), values.get("registration_deadline")
+    if start is not None and end is not None and start >= end:
+        errors.append(FieldError("end_date", "end_before_start"))
+    if deadline is not None and start is not None and deadline > start:
+        errors.append(FieldError("registration_deadline", "deadline_after_start"))
+    max_age = values.get("max_age")
+    if max_age is not None and values.get("min_age", 16) >= max_age:
+        errors.append(FieldError("max_age", "max_age_not_above_min_age"))
+    return errors
+
+
+def _require_staff(user: User) -> None:
+    if not user.is_staff:
+        raise PermissionDenied("staff_only")
