@@ -51,6 +51,11 @@ class Factory:
         with self.engine.begin() as connection:
             return connection.execute(text(statement), params)
 
+    def maintain(self, statement: str) -> None:
+        """VACUUM and friends, which refuse to run in a transaction."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(statement))
+
     def scalar(self, statement: str, **params: Any) -> Any:
         return self.execute(statement, **params).scalar()
 

@@ -264,8 +264,11 @@ class EventQueries:
         _visible(sql, viewer)
         _filters(sql, filters)
         base = f"{EVENT_FROM} WHERE {sql.clause}"
+        # Counting needs no joined columns (but the category name): it stays an index-only scan.
+        joins = "JOIN event_categories c ON c.id = e.category_id" if filters.category_name is not None else ""
+        count_base = f"FROM events e {joins} WHERE {sql.clause}"
         if ordering is not None:
-            count_row = await self.db.fetchrow(f"SELECT count(*) {base}", *sql.params)
+            count_row = await self.db.fetchrow(f"SELECT count(*) {count_base}", *sql.params)
             window = f"LIMIT ${len(sql.params) + 1} OFFSET ${len(sql.params) + 2}"
             rows = await self.db.fetch(
                 f"SELECT {EVENT_COLUMNS} {base} ORDER BY {ORDERINGS[ordering]} {window}", *sql.params, limit, offset
@@ -275,7 +278,7 @@ class EventQueries:
         now_param = f"${len(sql.params) + 1}"
         params = [*sql.params, now]
         counts = await self.db.fetchrow(
-            f"SELECT count(*), count(*) FILTER (WHERE e.start_date >= {now_param}) {base}", *params
+            f"SELECT count(*), count(*) FILTER (WHERE e.start_date >= {now_param}) {count_base}", *params
         )
         total, upcoming = counts[0], counts[1]
         window = f"LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}"
