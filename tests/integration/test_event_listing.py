@@ -260,7 +260,8 @@ def test_nearby_and_the_default_list_use_indexes_not_a_scan_of_events(settings: 
     # A table the size the planner takes seriously: 5,000 events over Brazil.
     factory.execute(
         """
-        INSERT INTO events (id, title, description, category_id, organizer_id, address, latitude, longitude, city, state,
+        INSERT INTO events (id, title, description, category_id, organizer_id, address, latitude, longitude, city,
+            state,
             start_date, end_date, timezone, max_participants, min_age, status, is_public, requires_approval,
             required_tools, provided_tools, what_to_bring, cover_image_url, participants_count, waitlist_count,
             pending_count, search_text, created_at, updated_at)

@@ -429,16 +429,20 @@ def read_categories(conn: psycopg.Connection[Any]) -> list[Category]:
     return categories
 
 
+LOAD_USER_PATTERNS = (USERNAME_PREFIX.replace("_", r"\_") + "%", f"%@{EMAIL_DOMAIN}")
+
+
 def load_users_exist(conn: psycopg.Connection[Any]) -> bool:
-    row = conn.execute("SELECT 1 FROM users WHERE lower(username) = %s", (username(1, 4),)).fetchone()
-    return row is not None
+    # Any load user, not only load_user_0001: a run with --users 20000 names them load_user_00001….
+    query = "SELECT 1 FROM users WHERE username LIKE %s AND email LIKE %s LIMIT 1"
+    return conn.execute(query, LOAD_USER_PATTERNS).fetchone() is not None
 
 
 def delete_load_data(conn: psycopg.Connection[Any]) -> None:
     """Delete load users, their events, and rows of any table pointing at either (one level of foreign keys)."""
     conn.execute(
         "CREATE TEMP TABLE load_users ON COMMIT DROP AS SELECT id FROM users WHERE username LIKE %s AND email LIKE %s",
-        (USERNAME_PREFIX.replace("_", r"\_") + "%", f"%@{EMAIL_DOMAIN}"),
+        LOAD_USER_PATTERNS,
     )
     conn.execute(
         "CREATE TEMP TABLE load_events ON COMMIT DROP AS "
@@ -490,7 +494,7 @@ def seed(conn: psycopg.Connection[Any], *, users: int, events: int, reset: bool)
     if load_users_exist(conn):
         if not reset:
             print(
-                f"{username(1, 4)} already exists: this database is seeded. Use --reset to replace the load data.",
+                f"{username(1, 4)}… already exist: this database is seeded. Use --reset to replace the load data.",
                 file=sys.stderr,
             )
             raise SystemExit(2)
