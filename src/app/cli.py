@@ -74,11 +74,34 @@ def serve_command(no_worker: bool) -> None:
 
     settings = msgspec.structs.replace(get_settings(), run_worker_in_process=not no_worker)
     upgrade_database()
+    if not settings.is_production:
+        asyncio.run(_load_demo_data())
     print(f"Mutirões API on {settings.public_url}/ — docs at {settings.public_url}/schema/", flush=True)
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="info")
     )
     server.run()
+
+
+async def _load_demo_data() -> None:
+    from app.config.database import create_engine, create_session_maker
+    from app.demo_data import announce, load_demo_data
+    from app.domain.accounts.passwords import PasswordHashing
+
+    settings = get_settings()
+    engine = create_engine(settings)
+    try:
+        async with create_session_maker(engine)() as session, session.begin():
+            loaded = await load_demo_data(session, PasswordHashing.from_settings(settings))
+    finally:
+        await engine.dispose()
+    if loaded:
+        announce()
+
+
+@click.command(name="demo", help="Load the demo data (people and ~50 events) unless it is already there.")
+def demo_command() -> None:
+    asyncio.run(_load_demo_data())
 
 
 @click.group(name="users", help="Manage accounts: staff rights.")
@@ -155,3 +178,4 @@ class AppCLIPlugin(CLIPluginProtocol):
     def on_cli_init(self, cli: Group) -> None:
         cli.add_command(serve_command)
         cli.add_command(users_group)
+        cli.add_command(demo_command)

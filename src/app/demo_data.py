@@ -1,0 +1,119 @@
+"""Demo data for a newcomer's first run: a few people and ~50 mutirões across Brazil, loaded once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.accounts.models import User, UserProfile
+from app.domain.accounts.passwords import PasswordHashing
+from app.domain.events.models import Event, EventCategory
+from app.domain.events.search import search_text
+from app.domain.time import utcnow
+
+logger = logging.getLogger("app.demo")
+
+DEMO_PASSWORD = "Mutirao-demo-2026"  # noqa: S105 - printed on purpose: demo accounts only
+DEMO_USERS = [
+    # username, first name, last name, is_staff
+    ("organizadora", "Ana", "Lima", False),
+    ("voluntario", "Bruno", "Costa", False),
+    ("equipe", "Carla", "Souza", True),
+]
+CITIES = [
+    # city, state, latitude, longitude, timezone, place
+    ("São Paulo", "SP", -23.5874, -46.6576, "America/Sao_Paulo", "Parque Ibirapuera"),
+    ("São Paulo", "SP", -23.4870, -46.5300, "America/Sao_Paulo", "Parque Ecológico do Tietê"),
+    ("Santos", "SP", -23.9700, -46.3300, "America/Sao_Paulo", "Praia do Gonzaga"),
+    ("Campinas", "SP", -22.8960, -47.0630, "America/Sao_Paulo", "Lagoa do Taquaral"),
+    ("Rio de Janeiro", "RJ", -22.9711, -43.1822, "America/Sao_Paulo", "Praia de Copacabana"),
+    ("Niterói", "RJ", -22.9330, -43.0900, "America/Sao_Paulo", "Parque da Cidade"),
+    ("Belo Horizonte", "MG", -19.8500, -43.9700, "America/Sao_Paulo", "Lagoa da Pampulha"),
+    ("Curitiba", "PR", -25.4100, -49.2700, "America/Sao_Paulo", "Parque Barigui"),
+    ("Florianópolis", "SC", -27.5900, -48.4400, "America/Sao_Paulo", "Lagoa da Conceição"),
+    ("Porto Alegre", "RS", -30.0300, -51.2300, "America/Sao_Paulo", "Orla do Guaíba"),
+    ("Salvador", "BA", -13.0100, -38.5300, "America/Bahia", "Praia do Porto da Barra"),
+    ("Recife", "PE", -8.1200, -34.9000, "America/Recife", "Praia de Boa Viagem"),
+    ("Fortaleza", "CE", -3.7200, -38.5000, "America/Fortaleza", "Praia de Iracema"),
+    ("Belém", "PA", -1.4500, -48.4900, "America/Belem", "Parque do Utinga"),
+    ("Manaus", "AM", -3.1000, -60.0200, "America/Manaus", "Praia da Ponta Negra"),
+    ("Brasília", "DF", -15.7900, -47.8800, "America/Sao_Paulo", "Parque da Cidade Sarah Kubitschek"),
+]
+ACTIONS = {
+    "Limpeza": ("Mutirão de limpeza — {place}", "Coleta de resíduos e triagem de recicláveis em {place}."),
+    "Plantio": ("Plantio de mudas nativas — {place}", "Plantio de mudas de espécies nativas em {place}."),
+    "Monitoramento": (
+        "Monitoramento ambiental — {place}",
+        "Medição da qualidade da água e registro de fauna em {place}.",
+    ),
+    "Educação": (
+        "Oficina de educação ambiental — {place}",
+        "Oficina aberta sobre resíduos e biodiversidade em {place}.",
+    ),
+}
+
+
+async def load_demo_data(session: AsyncSession, hashing: PasswordHashing) -> bool:
+    """Load the demo data unless it is already there; answer whether it was loaded now."""
+    if await session.scalar(select(User.id).where(User.username == DEMO_USERS[0][0])) is not None:
+        return False
+    password_hash = await hashing.hash(DEMO_PASSWORD)
+    users = []
+    for username, first, last, is_staff in DEMO_USERS:
+        user = User(
+            username=username,
+            email=f"{username}@demo.mutiroes.org",
+            password_hash=password_hash,
+            first_name=first,
+            last_name=last,
+            is_staff=is_staff,
+        )
+        user.profile = UserProfile(city="São Paulo", state="SP", bio="Conta de demonstração.")
+        users.append(user)
+    session.add_all(users)
+    await session.flush()
+    categories = {c.name: c for c in (await session.scalars(select(EventCategory))).all()}
+    organizers = [users[0], users[2]]
+    chooser = random.Random(2026)  # noqa: S311 - demo data, not secrets
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    for number in range(50):
+        city, state, latitude, longitude, timezone, place = CITIES[number % len(CITIES)]
+        category = list(ACTIONS)[number % len(ACTIONS)]
+        title, description = ACTIONS[category]
+        start = now + dt.timedelta(days=chooser.randint(-60, 60), hours=chooser.choice([0, 2, 4]))
+        status = "completed" if start < now else ("draft" if number % 17 == 0 else "published")
+        if number % 23 == 0:
+            status = "cancelled"
+        capacity = chooser.choice([15, 20, 30, 50, 80])
+        event = Event(
+            title=title.format(place=place),
+            description=description.format(place=place),
+            category_id=categories[category].id,
+            organizer_id=organizers[number % 2].id,
+            address=place,
+            latitude=latitude + chooser.uniform(-0.02, 0.02),
+            longitude=longitude + chooser.uniform(-0.02, 0.02),
+            city=city,
+            state=state,
+            start_date=start,
+            end_date=start + dt.timedelta(hours=chooser.choice([2, 3, 4])),
+            registration_deadline=start - dt.timedelta(days=1) if number % 3 == 0 else None,
+            timezone=timezone,
+            max_participants=capacity,
+            status=status,
+            what_to_bring="Água, protetor solar, chapéu e luvas.",
+            provided_tools="Sacos de lixo e pinças." if category == "Limpeza" else "",
+        )
+        event.search_text = search_text(event.title, event.description, event.city)
+        session.add(event)
+    await session.flush()
+    return True
+
+
+def announce() -> None:
+    names = ", ".join(username for username, *_ in DEMO_USERS)
+    logger.warning("Demo data loaded: users %s (password %s); 'equipe' is staff.", names, DEMO_PASSWORD)
