@@ -18,6 +18,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "password_hash_memory_kib": 8192,
         "database_pool_size": 20,
         "database_max_overflow": 20,
+        "list_count_ttl_seconds": 0.0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

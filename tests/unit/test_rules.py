@@ -58,3 +58,26 @@ def test_a_naive_timestamp_is_local_time_in_the_given_zone() -> None:
 def test_a_timestamp_with_an_offset_is_kept() -> None:
     aware = dt.datetime(2026, 12, 13, 9, 0, tzinfo=dt.UTC)
     assert localize(aware, "America/Sao_Paulo") is aware
+
+
+def test_a_remembered_count_is_reused_until_it_expires() -> None:
+    import asyncio
+
+    from app.domain.events.queries import CountMemo
+
+    calls = []
+
+    async def count() -> tuple[int, int]:
+        calls.append(1)
+        return (len(calls), 0)
+
+    async def scenario() -> None:
+        memo = CountMemo(ttl=0.2)
+        assert await memo.get(("q", 1), count) == (1, 0)
+        assert await memo.get(("q", 1), count) == (1, 0)
+        assert await memo.get(("q", 2), count) == (2, 0)
+        await asyncio.sleep(0.25)
+        assert await memo.get(("q", 1), count) == (3, 0)
+        assert (await CountMemo(ttl=0).get(("q", 1), count)) == (4, 0)
+
+    asyncio.run(scenario())

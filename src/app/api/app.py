@@ -25,6 +25,7 @@ from app.config.database import QueryLog, create_read_pool, sqlalchemy_config
 from app.config.settings import Settings, get_settings
 from app.domain.accounts.passwords import PasswordHashing
 from app.domain.accounts.tokens import TokenCodec
+from app.domain.events.queries import CountMemo
 
 logger = logging.getLogger("app")
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     database = sqlalchemy_config(settings)
     query_log = QueryLog()
     state["query_log"] = query_log
+    state["list_counts"] = CountMemo(ttl=settings.list_count_ttl_seconds)
 
     async def open_databases(app: Litestar) -> None:
         query_log.attach_to_engine(database.get_engine())

@@ -13,7 +13,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.dependencies import provide_current_user, provide_events, provide_read_pool, provide_viewer
+from app.api.dependencies import provide_current_user, provide_events, read_pool_of, viewer_of
 from app.api.openapi import BEARER, problems
 from app.config.settings import Settings
 from app.domain.accounts.models import User
@@ -124,19 +124,12 @@ class CategoryController(Controller):
 class EventController(Controller):
     path = "/api/events"
     tags = ["events"]
-    dependencies = {
-        "viewer": Provide(provide_viewer),
-        "read_pool": Provide(provide_read_pool, sync_to_thread=False),
-        "events": Provide(provide_events, sync_to_thread=False),
-    }
+    dependencies = {"events": Provide(provide_events, sync_to_thread=False)}
 
     @get("/", operation_id="listEvents", summary="Find events", responses=problems(400, 401, 404))
     async def list_events(
         self,
         request: Request[Any, Any, Any],
-        viewer: NamedDependency[Viewer],
-        read_pool: NamedDependency[asyncpg.Pool],
-        settings: NamedDependency[Settings],
         page: Annotated[int, QueryParameter(ge=1, description="1-based page number")] = 1,
         page_size: OptionalPageSize = None,
         limit: Annotated[int | None, QueryParameter(ge=1, le=100, description="Alias of page_size")] = None,
@@ -157,7 +150,9 @@ class EventController(Controller):
         ordering: FromQuery[Ordering | None] = None,
     ) -> EventPage:
         """Public published/completed/cancelled events plus the caller's own, in the DRF envelope. Unknown query
-        parameters are ignored. Default order: upcoming events first (soonest first), then past ones."""
+        parameters are ignored. Default order: upcoming events first (soonest first), then past ones. `count` may
+        lag behind the latest writes by up to LIST_COUNT_TTL_SECONDS (1 s by default)."""
+        settings: Settings = request.app.state.settings
         size = page_size or limit or DEFAULT_PAGE_SIZE
         category_id, category_name = _category_filter(category)
         if (latitude is None) != (longitude is None):
@@ -178,8 +173,10 @@ class EventController(Controller):
             else None,
         )
         offset = (page - 1) * size
-        async with read_pool.acquire() as connection:
-            found = await EventQueries(connection).page(filters, viewer, ordering, offset, size, utcnow())
+        viewer = await viewer_of(request)
+        async with read_pool_of(request).acquire() as connection:
+            queries = EventQueries(connection, request.app.state.list_counts)
+            found = await queries.page(filters, viewer, ordering, offset, size, utcnow())
         if page > 1 and offset >= found.count:
             raise NotFound("invalid_page")
         return EventPage(
@@ -212,7 +209,7 @@ class EventController(Controller):
     @get("/nearby/", operation_id="nearbyEvents", summary="Events near a point", responses=problems(400, 401))
     async def nearby(
         self,
-        read_pool: NamedDependency[asyncpg.Pool],
+        request: Request[Any, Any, Any],
         latitude: LatitudeParam = None,
         longitude: LongitudeParam = None,
         lat: LatitudeParam = None,
@@ -229,8 +226,8 @@ class EventController(Controller):
             raise ValidationFailed.single("latitude", "required")
         if centre_lon is None:
             raise ValidationFailed.single("longitude", "required")
-        async with read_pool.acquire() as connection:
-            return await EventQueries(connection).nearby(Circle(centre_lat, centre_lon, radius), limit, utcnow())
+        circle = Circle(centre_lat, centre_lon, radius)
+        return await EventQueries(read_pool_of(request)).nearby(circle, limit, utcnow())
 
     @get(
         "/my_events/",
@@ -241,23 +238,20 @@ class EventController(Controller):
     )
     async def my_events(
         self,
-        viewer: NamedDependency[Viewer],
-        read_pool: NamedDependency[asyncpg.Pool],
+        request: Request[Any, Any, Any],
         when: FromQuery[Literal["upcoming", "past"] | None] = None,
     ) -> MyEvents:
         """`{organized, participating}`; `when=upcoming|past` narrows both."""
+        viewer = await viewer_of(request)
         if viewer.user_id is None:
             raise AuthenticationFailed("not_authenticated")
-        async with read_pool.acquire() as connection:
-            organized = await EventQueries(connection).organized_by(viewer.user_id, when, utcnow())
+        organized = await EventQueries(read_pool_of(request)).organized_by(viewer.user_id, when, utcnow())
         return MyEvents(organized=organized, participating=[])
 
     @get("/{event_id:uuid}/", operation_id="getEvent", summary="An event", responses=problems(400, 401, 404))
-    async def get_event(
-        self, event_id: FromPath[UUID], viewer: NamedDependency[Viewer], read_pool: NamedDependency[asyncpg.Pool]
-    ) -> EventDetail:
+    async def get_event(self, request: Request[Any, Any, Any], event_id: FromPath[UUID]) -> EventDetail:
         """Drafts and private events answer 404 to everyone but their organizer and staff."""
-        detail = await EventQueries(read_pool).detail(event_id, viewer, utcnow())
+        detail = await EventQueries(read_pool_of(request)).detail(event_id, await viewer_of(request), utcnow())
         if detail is None:
             raise NotFound("event_not_found")
         return detail
@@ -269,16 +263,11 @@ class EventController(Controller):
         media_type="text/calendar",
         responses=problems(400, 401, 404),
     )
-    async def calendar(
-        self,
-        event_id: FromPath[UUID],
-        viewer: NamedDependency[Viewer],
-        read_pool: NamedDependency[asyncpg.Pool],
-        settings: NamedDependency[Settings],
-    ) -> Response[str]:
+    async def calendar(self, request: Request[Any, Any, Any], event_id: FromPath[UUID]) -> Response[str]:
         """A VCALENDAR with the event and its VTIMEZONE, for calendar apps."""
         now = utcnow()
-        detail = await EventQueries(read_pool).detail(event_id, viewer, now)
+        settings: Settings = request.app.state.settings
+        detail = await EventQueries(read_pool_of(request)).detail(event_id, await viewer_of(request), now)
         if detail is None:
             raise NotFound("event_not_found")
         ics = event_ics(

@@ -85,5 +85,11 @@ async def create_read_pool(settings: Settings, query_log: QueryLog) -> asyncpg.P
         max_size=settings.database_pool_size,
         init=setup,
         reset=keep,
-        server_settings={"timezone": "UTC", "application_name": "mutiroes-read"},
+        server_settings={
+            "timezone": "UTC",
+            "application_name": "mutiroes-read",
+            # Plan each prepared read once per connection, not on every execution: planning the event
+            # queries costs more than running them, and their plans do not depend on the values.
+            "plan_cache_mode": "force_generic_plan",
+        },
     )

@@ -41,6 +41,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     email_from: str = "Mutirões <nao-responda@mutiroes.org>"
     run_worker_in_process: bool = False
     worker_concurrency: int = 4
+    list_count_ttl_seconds: float = 1.0
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536
 
@@ -86,6 +87,16 @@ def _port(raw: str) -> int:
     value = _positive_int(raw)
     if value > 65535:
         raise ValueError("a port number (1-65535)")
+    return value
+
+
+def _seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise ValueError("a number of seconds between 0 and 3600")
     return value
 
 
@@ -167,6 +178,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "EMAIL_FROM": ("email_from", _text),
     "RUN_WORKER_IN_PROCESS": ("run_worker_in_process", _bool),
     "WORKER_CONCURRENCY": ("worker_concurrency", _positive_int),
+    "LIST_COUNT_TTL_SECONDS": ("list_count_ttl_seconds", _seconds),
     "PASSWORD_HASH_TIME_COST": ("password_hash_time_cost", _positive_int),
     "PASSWORD_HASH_MEMORY_KIB": ("password_hash_memory_kib", _positive_int),
 }

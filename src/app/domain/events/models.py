@@ -77,6 +77,7 @@ class Event(UUIDAuditBase):
             "ix_events_nearby",
             literal_column("point(longitude, latitude)"),
             postgresql_using="gist",
+            postgresql_include=["latitude", "longitude", "start_date"],
             postgresql_where=text("is_public AND status = 'published'"),
         ),
         # Accent- and case-insensitive search over title, description and city.

@@ -6,9 +6,11 @@ same SQL on the request transaction's own connection, so what a write answers is
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 from uuid import UUID
@@ -34,12 +36,12 @@ EVENT_COLUMNS = """
     e.required_tools, e.provided_tools, e.what_to_bring, e.cover_image_url,
     e.created_at, e.updated_at, e.participants_count, e.waitlist_count
 """
-EVENT_FROM = """
-    FROM events e
+EVENT_JOINS = """
     JOIN event_categories c ON c.id = e.category_id
     JOIN users u ON u.id = e.organizer_id
     JOIN user_profiles p ON p.user_id = u.id
 """
+EVENT_FROM = f"FROM events e {EVENT_JOINS}"
 
 ORDERINGS = {
     "start_date": "e.start_date ASC, e.id ASC",
@@ -234,14 +236,49 @@ def _fields(row: Sequence[Any], now: dt.datetime, participation: str | None) -> 
     }
 
 
+class CountMemo:
+    """Remembers list counts for a moment: counting thousands of visible events on every page view is the
+    most expensive part of a list. A count may lag behind writes by at most `ttl` seconds (0 disables)."""
+
+    def __init__(self, ttl: float, max_entries: int = 2048) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[tuple[Any, ...], tuple[float, asyncio.Future[tuple[int, int]]]] = {}
+
+    async def get(self, key: tuple[Any, ...], count: Callable[[], Awaitable[tuple[int, int]]]) -> tuple[int, int]:
+        if self.ttl <= 0:
+            return await count()
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > now:
+            return await asyncio.shield(entry[1])
+        # One count per key at a time: concurrent requests wait for the same answer.
+        future: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[key] = (now + self.ttl, future)
+        try:
+            future.set_result(await count())
+        except BaseException as exc:
+            self._entries.pop(key, None)
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters get it, the loop does not warn
+            raise
+        return future.result()
+
+
+NO_MEMO = CountMemo(ttl=0)
+
+
 class EventPageRows(msgspec.Struct):
     count: int
     events: list[EventRead]
 
 
 class EventQueries:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, counts: CountMemo = NO_MEMO) -> None:
         self.db = db
+        self.counts = counts
 
     async def get(self, event_id: UUID) -> Sequence[Any] | None:
         """The event's row, whoever may see it (the caller decides)."""
@@ -259,56 +296,67 @@ class EventQueries:
     async def page(
         self, filters: EventFilters, viewer: Viewer, ordering: str | None, offset: int, limit: int, now: dt.datetime
     ) -> EventPageRows:
-        """One page of the visible events: a count and at most two page queries, whatever the page size."""
+        """One page of the visible events: a count and at most two page queries, whatever the page size.
+
+        Each page query picks the page's ids from the events table alone (an index scan that skips `offset`
+        entries cheaply) and joins only those rows."""
         sql = _Sql()
         _visible(sql, viewer)
         _filters(sql, filters)
-        base = f"{EVENT_FROM} WHERE {sql.clause}"
-        # Counting needs no joined columns (but the category name): it stays an index-only scan.
+        # Only the category name needs a joined table to filter or count.
         joins = "JOIN event_categories c ON c.id = e.category_id" if filters.category_name is not None else ""
-        count_base = f"FROM events e {joins} WHERE {sql.clause}"
+        source = f"FROM events e {joins} WHERE {sql.clause}"
         if ordering is not None:
-            count_row = await self.db.fetchrow(f"SELECT count(*) {count_base}", *sql.params)
-            window = f"LIMIT ${len(sql.params) + 1} OFFSET ${len(sql.params) + 2}"
-            rows = await self.db.fetch(
-                f"SELECT {EVENT_COLUMNS} {base} ORDER BY {ORDERINGS[ordering]} {window}", *sql.params, limit, offset
-            )
-            return EventPageRows(count=count_row[0], events=[event_read(row, now) for row in rows])
+            count_sql = f"SELECT count(*), 0 {source}"
+            total, _ = await self.counts.get((count_sql, *sql.params), lambda: self._counts(count_sql, sql.params))
+            rows = await self._rows(source, ORDERINGS[ordering], sql.params, limit, offset)
+            return EventPageRows(count=total, events=[event_read(row, now) for row in rows])
         # Default: upcoming first (soonest first), then past events (most recent first).
-        now_param = f"${len(sql.params) + 1}"
         params = [*sql.params, now]
-        counts = await self.db.fetchrow(
-            f"SELECT count(*), count(*) FILTER (WHERE e.start_date >= {now_param}) {count_base}", *params
-        )
-        total, upcoming = counts[0], counts[1]
-        window = f"LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}"
+        now_param = f"${len(params)}"
+        count_sql = f"SELECT count(*), count(*) FILTER (WHERE e.start_date >= {now_param}) {source}"
+        total, upcoming = await self.counts.get((count_sql, *sql.params), lambda: self._counts(count_sql, params))
         rows = []
         if offset < upcoming:
-            rows += await self.db.fetch(
-                f"SELECT {EVENT_COLUMNS} {base} AND e.start_date >= {now_param} ORDER BY e.start_date, e.id {window}",
-                *params,
-                limit,
-                offset,
-            )
+            upcoming_source = f"{source} AND e.start_date >= {now_param}"
+            rows += await self._rows(upcoming_source, "e.start_date ASC, e.id ASC", params, limit, offset)
         if offset + limit > upcoming and len(rows) < limit:
-            rows += await self.db.fetch(
-                f"SELECT {EVENT_COLUMNS} {base} AND e.start_date < {now_param} "
-                f"ORDER BY e.start_date DESC, e.id DESC {window}",
-                *params,
-                limit - len(rows),
-                max(offset - upcoming, 0),
+            past_source = f"{source} AND e.start_date < {now_param}"
+            rows += await self._rows(
+                past_source, "e.start_date DESC, e.id DESC", params, limit - len(rows), max(offset - upcoming, 0)
             )
         return EventPageRows(count=total, events=[event_read(row, now) for row in rows])
 
+    async def _counts(self, count_sql: str, params: list[Any]) -> tuple[int, int]:
+        row = await self.db.fetchrow(count_sql, *params)
+        return int(row[0]), int(row[1])
+
+    async def _rows(self, source: str, order: str, params: list[Any], limit: int, offset: int) -> list[Any]:
+        window = f"LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}"
+        rows: list[Any] = await self.db.fetch(
+            f"SELECT {EVENT_COLUMNS} FROM (SELECT e.id {source} ORDER BY {order} {window}) AS page "
+            f"JOIN events e ON e.id = page.id {EVENT_JOINS} ORDER BY {order}",
+            *params,
+            limit,
+            offset,
+        )
+        return rows
+
     async def nearby(self, circle: Circle, limit: int, now: dt.datetime) -> list[NearbyEventRead]:
-        """Published, upcoming, public events within the circle, nearest first."""
+        """Published, upcoming, public events within the circle, nearest first.
+
+        The nearest ids are picked from the events table alone (an index-only scan of the GiST index, which
+        carries the coordinates and start date), and only those few rows are joined."""
         sql = _Sql()
         sql.where("e.is_public AND e.status = 'published'")
         sql.where(f"e.start_date > {sql.param(now)}")
         distance = _within(sql, circle)
         rows = await self.db.fetch(
-            f"SELECT {EVENT_COLUMNS}, {distance} AS distance_km {EVENT_FROM} WHERE {sql.clause} "
-            f"ORDER BY distance_km, e.id LIMIT {sql.param(limit)}",
+            f"SELECT {EVENT_COLUMNS}, nearest.distance_km FROM ("
+            f" SELECT e.id, {distance} AS distance_km FROM events e WHERE {sql.clause}"
+            f" ORDER BY distance_km, e.id LIMIT {sql.param(limit)}"
+            f") AS nearest JOIN events e ON e.id = nearest.id "
+            f"{EVENT_JOINS} ORDER BY nearest.distance_km, e.id",
             *sql.params,
         )
         return [NearbyEventRead(**_fields(row, now, None), distance_km=round(row[36], 2)) for row in rows]
