@@ -129,6 +129,25 @@ def bounding_box(circle: Circle) -> tuple[float, float, float, float]:
     )
 
 
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance, the same formula as `_distance_sql`."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = math.radians(lat2 - lat1), math.radians(lon2 - lon1)
+    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return EARTH_RADIUS_KM * 2 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _proven(circle: Circle, measured: list[tuple[float, UUID]], limit: int, last_flat_degrees: float) -> bool:
+    """Whether the KNN candidates are enough: any event not yet read is at least `last_flat_degrees` away
+    in flat degrees, hence at least that times the km of one degree at the box's widest latitude (less a
+    margin) away on the sphere. If that is farther than what we keep, nothing closer was left out."""
+    keep_km = measured[-1][0] if len(measured) == limit else circle.radius_km
+    _, min_lat, _, max_lat = bounding_box(circle)
+    widest = max(abs(min_lat), abs(max_lat))
+    km_per_flat_degree = KM_PER_DEGREE_LATITUDE * math.cos(math.radians(widest)) * 0.98
+    return last_flat_degrees * km_per_flat_degree > keep_km
+
+
 def _distance_sql(sql: _Sql, circle: Circle) -> str:
     """Great-circle (haversine) distance in km from the circle's centre to the event."""
     lat = sql.param(circle.latitude)
@@ -343,10 +362,44 @@ class EventQueries:
         return rows
 
     async def nearby(self, circle: Circle, limit: int, now: dt.datetime) -> list[NearbyEventRead]:
-        """Published, upcoming, public events within the circle, nearest first.
+        """Published, upcoming, public events within the circle, nearest first (great-circle distance).
 
-        The nearest ids are picked from the events table alone (an index-only scan of the GiST index, which
-        carries the coordinates and start date), and only those few rows are joined."""
+        The GiST index hands out events in order of flat distance in degrees (a KNN scan that reads only a
+        few entries); the exact distances of a few more candidates than asked are then compared. When the
+        candidates cannot prove that no closer event was left out (see `_proven`), the exact search runs."""
+        wanted = 2 * limit + 10
+        sql = _Sql()
+        sql.where("e.is_public AND e.status = 'published'")
+        sql.where(f"e.start_date > {sql.param(now)}")
+        min_lon, min_lat, max_lon, max_lat = bounding_box(circle)
+        box = (
+            f"box(point({sql.param(min_lon)}, {sql.param(min_lat)}), point({sql.param(max_lon)}, {sql.param(max_lat)}))"
+        )
+        sql.where(f"point(e.longitude, e.latitude) <@ {box}")
+        centre = f"point({sql.param(circle.longitude)}, {sql.param(circle.latitude)})"
+        candidates = await self.db.fetch(
+            f"SELECT e.id, e.latitude, e.longitude, point(e.longitude, e.latitude) <-> {centre} "
+            f"FROM events e WHERE {sql.clause} "
+            f"ORDER BY point(e.longitude, e.latitude) <-> {centre} LIMIT {sql.param(wanted)}",
+            *sql.params,
+        )
+        measured = sorted(
+            (distance, event_id)
+            for event_id, latitude, longitude, _ in candidates
+            if (distance := great_circle_km(circle.latitude, circle.longitude, latitude, longitude)) <= circle.radius_km
+        )[:limit]
+        if len(candidates) == wanted and not _proven(circle, measured, limit, candidates[-1][3]):
+            return await self._nearby_exact(circle, limit, now)
+        if not measured:
+            return []
+        distances = {event_id: distance for distance, event_id in measured}
+        rows = await self.db.fetch(f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = ANY($1::uuid[])", list(distances))
+        events = [NearbyEventRead(**_fields(row, now, None), distance_km=round(distances[row[0]], 2)) for row in rows]
+        events.sort(key=lambda event: (distances[event.id], event.id))
+        return events
+
+    async def _nearby_exact(self, circle: Circle, limit: int, now: dt.datetime) -> list[NearbyEventRead]:
+        """Every event in the bounding box measured exactly (the GiST index narrows to the box)."""
         sql = _Sql()
         sql.where("e.is_public AND e.status = 'published'")
         sql.where(f"e.start_date > {sql.param(now)}")
