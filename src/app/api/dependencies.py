@@ -18,6 +18,7 @@ from app.domain.accounts.tokens import TokenCodec
 from app.domain.errors import AuthenticationFailed
 from app.domain.events.queries import Viewer
 from app.domain.events.services import EventService
+from app.domain.participation.services import ParticipationService
 
 ANONYMOUS = Viewer()
 
@@ -91,3 +92,7 @@ def read_pool_of(request: Request[Any, Any, Any]) -> asyncpg.Pool:
 
 def provide_events(transaction: NamedDependency[AsyncSession]) -> EventService:
     return EventService(transaction)
+
+
+def provide_participations(transaction: NamedDependency[AsyncSession]) -> ParticipationService:
+    return ParticipationService(transaction)

@@ -13,7 +13,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.dependencies import provide_current_user, provide_events, read_pool_of, viewer_of
+from app.api.dependencies import (
+    provide_current_user,
+    provide_events,
+    provide_participations,
+    read_pool_of,
+    viewer_of,
+)
 from app.api.openapi import BEARER, problems
 from app.config.settings import Settings
 from app.domain.accounts.models import User
@@ -34,6 +40,9 @@ from app.domain.events.schemas import (
 )
 from app.domain.events.search import search_query
 from app.domain.events.services import EventService
+from app.domain.participation.models import EventParticipant
+from app.domain.participation.schemas import JoinRequest, ParticipationRead
+from app.domain.participation.services import ParticipationService
 from app.domain.time import localize, utcnow
 
 Ordering = Literal[
@@ -83,7 +92,10 @@ def _category_read(category: Any) -> CategoryRead:
 class CategoryController(Controller):
     path = "/api/events/categories"
     tags = ["categories"]
-    dependencies = {"events": Provide(provide_events, sync_to_thread=False)}
+    dependencies = {
+        "events": Provide(provide_events, sync_to_thread=False),
+        "participations": Provide(provide_participations, sync_to_thread=False),
+    }
 
     @get("/", operation_id="listCategories", summary="Event categories", responses=problems(400))
     async def list_categories(self, events: NamedDependency[EventService]) -> list[CategoryRead]:
@@ -124,7 +136,10 @@ class CategoryController(Controller):
 class EventController(Controller):
     path = "/api/events"
     tags = ["events"]
-    dependencies = {"events": Provide(provide_events, sync_to_thread=False)}
+    dependencies = {
+        "events": Provide(provide_events, sync_to_thread=False),
+        "participations": Provide(provide_participations, sync_to_thread=False),
+    }
 
     @get("/", operation_id="listEvents", summary="Find events", responses=problems(400, 401, 404))
     async def list_events(
@@ -245,8 +260,10 @@ class EventController(Controller):
         viewer = await viewer_of(request)
         if viewer.user_id is None:
             raise AuthenticationFailed("not_authenticated")
-        organized = await EventQueries(read_pool_of(request)).organized_by(viewer.user_id, when, utcnow())
-        return MyEvents(organized=organized, participating=[])
+        queries, now = EventQueries(read_pool_of(request)), utcnow()
+        organized = await queries.organized_by(viewer.user_id, when, now)
+        participating = await queries.participating(viewer.user_id, when, now)
+        return MyEvents(organized=organized, participating=participating)
 
     @get("/{event_id:uuid}/", operation_id="getEvent", summary="An event", responses=problems(400, 401, 404))
     async def get_event(self, request: Request[Any, Any, Any], event_id: FromPath[UUID]) -> EventDetail:
@@ -295,6 +312,51 @@ class EventController(Controller):
             media_type="text/calendar; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="mutirao-{detail.id}.ics"'},
         )
+
+    @post(
+        "/{event_id:uuid}/join/",
+        operation_id="joinEvent",
+        summary="Join an event",
+        security=BEARER,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(
+            400,
+            401,
+            403,
+            404,
+            409,
+            s403="Outside the event's age limits",
+            s409="Already joined, registration closed, or the organizer",
+        ),
+    )
+    async def join(
+        self,
+        event_id: FromPath[UUID],
+        data: JSONBody[JoinRequest],
+        participations: NamedDependency[ParticipationService],
+        current_user: NamedDependency[User],
+    ) -> ParticipationRead:
+        """A free spot confirms (or, when the event requires approval, makes the participation `pending`); a full
+        event puts the caller on the waitlist, served in arrival order."""
+        return participation_read(await participations.join(event_id, current_user, data))
+
+    @post(
+        "/{event_id:uuid}/leave/",
+        operation_id="leaveEvent",
+        summary="Leave an event",
+        security=BEARER,
+        status_code=200,
+        dependencies={"current_user": Provide(provide_current_user)},
+        responses=problems(401, 404, 409),
+    )
+    async def leave(
+        self,
+        event_id: FromPath[UUID],
+        participations: NamedDependency[ParticipationService],
+        current_user: NamedDependency[User],
+    ) -> ParticipationRead:
+        """Frees the spot: the earliest waitlisted volunteer is promoted."""
+        return participation_read(await participations.leave(event_id, current_user))
 
     @put(
         "/{event_id:uuid}/",
@@ -396,6 +458,23 @@ class EventController(Controller):
     ) -> EventDetail:
         await events.cancel(event_id, current_user)
         return await _answer(transaction, event_id, current_user)
+
+
+def participation_read(participation: EventParticipant) -> ParticipationRead:
+    return ParticipationRead(
+        id=participation.id,
+        event=participation.event_id,
+        user=participation.user_id,
+        status=participation.status,  # type: ignore[arg-type]
+        emergency_contact=participation.emergency_contact,
+        emergency_phone=participation.emergency_phone,
+        special_needs=participation.special_needs,
+        experience_level=participation.experience_level,  # type: ignore[arg-type]
+        checked_in=participation.checked_in,
+        check_in_time=participation.check_in_time,
+        joined_at=participation.joined_at,
+        updated_at=participation.updated_at,
+    )
 
 
 def _category_filter(value: str | None) -> tuple[UUID | None, str | None]:

@@ -134,6 +134,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "O campo {field} deve ter pelo menos {min} caracteres.",
         "The field {field} must have at least {min} characters.",
     ),
+    "organizer_cannot_join": (
+        "O organizador não pode se inscrever no próprio evento.",
+        "The organizer cannot join their own event.",
+    ),
+    "registration_closed": (
+        "As inscrições para este evento estão encerradas.",
+        "Registration for this event is closed.",
+    ),
+    "already_joined": ("Você já está inscrito neste evento.", "You have already joined this event."),
+    "join_rejected": ("Sua inscrição neste evento foi recusada.", "Your registration for this event was rejected."),
+    "not_participating": ("Você não está inscrito neste evento.", "You are not registered for this event."),
+    "age_not_allowed": (
+        "Este evento é para idades de {min_age} a {max_age} anos.",
+        "This event is for ages {min_age} to {max_age}.",
+    ),
     "required_with_coordinates": (
         "Informe latitude e longitude juntas.",
         "Send latitude and longitude together.",

@@ -3,5 +3,6 @@
 from app.domain.accounts import models as accounts
 from app.domain.base import metadata
 from app.domain.events import models as events
+from app.domain.participation import models as participation
 
-__all__ = ("accounts", "events", "metadata")
+__all__ = ("accounts", "events", "metadata", "participation")

@@ -119,3 +119,13 @@ class Event(UUIDAuditBase):
 
     category: Mapped[EventCategory] = relationship(lazy="joined")
     organizer: Mapped[User] = relationship(lazy="joined")
+
+    def managed_by(self, user: User) -> bool:
+        """Only the organizer and staff may change an event."""
+        return user.is_staff or self.organizer_id == user.id
+
+    def visible_to(self, user: User | None) -> bool:
+        """Drafts and private events are seen by their organizer and staff only."""
+        if self.is_public and self.status in LISTED_STATUSES:
+            return True
+        return user is not None and self.managed_by(user)

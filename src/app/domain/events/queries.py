@@ -310,7 +310,36 @@ class EventQueries:
         row = await self.get(event_id)
         if row is None or not can_see(row, viewer):
             return None
-        return EventDetail(**_fields(row, now, None))
+        statuses = await self.participation_statuses(viewer, [event_id])
+        return EventDetail(**_fields(row, now, statuses.get(event_id)))
+
+    async def participation_statuses(self, viewer: Viewer, event_ids: list[UUID]) -> dict[UUID, str]:
+        """The caller's participation status in each of these events (one query, whatever their number)."""
+        if viewer.user_id is None or not event_ids:
+            return {}
+        rows = await self.db.fetch(
+            "SELECT event_id, status FROM event_participants WHERE user_id = $1 AND event_id = ANY($2::uuid[])",
+            viewer.user_id,
+            event_ids,
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def _with_statuses(self, rows: list[Any], viewer: Viewer, now: dt.datetime) -> list[EventRead]:
+        statuses = await self.participation_statuses(viewer, [row[0] for row in rows])
+        return [event_read(row, now, statuses.get(row[0])) for row in rows]
+
+    async def participating(self, user_id: UUID, when: str | None, now: dt.datetime) -> list[EventRead]:
+        """Events the user joined (confirmed, pending or waitlisted) that are not cancelled."""
+        sql = _Sql()
+        sql.where(f"ep.user_id = {sql.param(user_id)}")
+        sql.where("ep.status IN ('confirmed', 'pending', 'waitlisted') AND e.status <> 'cancelled'")
+        _when(sql, when, now)
+        rows = await self.db.fetch(
+            f"SELECT {EVENT_COLUMNS}, ep.status FROM event_participants ep JOIN events e ON e.id = ep.event_id "
+            f"{EVENT_JOINS} WHERE {sql.clause} ORDER BY e.start_date DESC, e.id LIMIT 500",
+            *sql.params,
+        )
+        return [event_read(row, now, row[36]) for row in rows]
 
     async def page(
         self, filters: EventFilters, viewer: Viewer, ordering: str | None, offset: int, limit: int, now: dt.datetime
@@ -329,7 +358,7 @@ class EventQueries:
             count_sql = f"SELECT count(*), 0 {source}"
             total, _ = await self.counts.get((count_sql, *sql.params), lambda: self._counts(count_sql, sql.params))
             rows = await self._rows(source, ORDERINGS[ordering], sql.params, limit, offset)
-            return EventPageRows(count=total, events=[event_read(row, now) for row in rows])
+            return EventPageRows(count=total, events=await self._with_statuses(rows, viewer, now))
         # Default: upcoming first (soonest first), then past events (most recent first).
         params = [*sql.params, now]
         now_param = f"${len(params)}"
@@ -344,7 +373,7 @@ class EventQueries:
             rows += await self._rows(
                 past_source, "e.start_date DESC, e.id DESC", params, limit - len(rows), max(offset - upcoming, 0)
             )
-        return EventPageRows(count=total, events=[event_read(row, now) for row in rows])
+        return EventPageRows(count=total, events=await self._with_statuses(rows, viewer, now))
 
     async def _counts(self, count_sql: str, params: list[Any]) -> tuple[int, int]:
         row = await self.db.fetchrow(count_sql, *params)
@@ -417,15 +446,19 @@ class EventQueries:
     async def organized_by(self, user_id: UUID, when: str | None, now: dt.datetime) -> list[EventRead]:
         sql = _Sql()
         sql.where(f"e.organizer_id = {sql.param(user_id)}")
-        if when == "upcoming":
-            sql.where(f"e.end_date >= {sql.param(now)}")
-        elif when == "past":
-            sql.where(f"e.end_date < {sql.param(now)}")
+        _when(sql, when, now)
         rows = await self.db.fetch(
             f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE {sql.clause} ORDER BY e.start_date DESC, e.id LIMIT 500",
             *sql.params,
         )
         return [event_read(row, now) for row in rows]
+
+
+def _when(sql: _Sql, when: str | None, now: dt.datetime) -> None:
+    if when == "upcoming":
+        sql.where(f"e.end_date >= {sql.param(now)}")
+    elif when == "past":
+        sql.where(f"e.end_date < {sql.param(now)}")
 
 
 def can_see(row: Sequence[Any], viewer: Viewer) -> bool:

@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.models import User
 from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from app.domain.events.models import LISTED_STATUSES, Event, EventCategory
+from app.domain.events.models import Event, EventCategory
 from app.domain.events.schemas import CategoryPatch, CategoryWrite, EventPatch, EventWrite
 from app.domain.events.search import search_text
+from app.domain.participation.services import ParticipationService
 from app.domain.time import localize, utcnow
 
 STATE_PATTERN = re.compile(r"^[A-Z]{2}$")
@@ -31,16 +32,6 @@ TEXT_LIMITS = {
     "cover_image_url": 500,
 }
 TIME_FIELDS = ("start_date", "end_date", "registration_deadline")
-
-
-def can_manage(event: Event, user: User) -> bool:
-    return user.is_staff or event.organizer_id == user.id
-
-
-def can_see(event: Event, user: User | None) -> bool:
-    if event.is_public and event.status in LISTED_STATUSES:
-        return True
-    return user is not None and can_manage(event, user)
 
 
 class EventService:
@@ -86,9 +77,9 @@ class EventService:
         if lock:
             statement = statement.with_for_update(of=Event)
         event = (await self.session.scalars(statement)).unique().one_or_none()
-        if event is None or not can_see(event, user):
+        if event is None or not event.visible_to(user):
             raise NotFound("event_not_found")
-        if not can_manage(event, user):
+        if not event.managed_by(user):
             raise PermissionDenied("not_event_organizer")
         return event
 
@@ -134,6 +125,8 @@ class EventService:
         event.search_text = search_text(event.title, event.description, event.city)
         event.updated_at = utcnow()
         await self.session.flush()
+        # More room: the waitlist moves up (the event is still locked).
+        await ParticipationService(self.session).promote(event)
         return event
 
     async def publish(self, event_id: UUID, user: User) -> Event:
