@@ -108,6 +108,10 @@ class TokenController(Controller):
 class UserController(Controller):
     path = "/api/users"
     tags = ["users"]
+    dependencies = {
+        "current_user": Provide(provide_current_user),
+        "viewer": Provide(provide_optional_user),
+    }
 
     @post("/register/", operation_id="registerUser", summary="Create an account", responses=problems(400))
     async def register(
@@ -125,7 +129,6 @@ class UserController(Controller):
         operation_id="getMyProfile",
         summary="The caller's profile",
         security=BEARER,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(401),
     )
     async def my_profile(self, current_user: NamedDependency[User], settings: NamedDependency[Settings]) -> ProfileRead:
@@ -136,7 +139,6 @@ class UserController(Controller):
         operation_id="updateMyProfile",
         summary="Edit the caller's profile",
         security=BEARER,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(400, 401),
     )
     async def update_profile(
@@ -154,7 +156,6 @@ class UserController(Controller):
         operation_id="patchMyProfile",
         summary="Edit the caller's profile (same as update)",
         security=BEARER,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(400, 401),
     )
     async def patch_profile(
@@ -171,7 +172,6 @@ class UserController(Controller):
         "/profile/{username:str}/",
         operation_id="getPublicProfile",
         summary="A user's public profile",
-        dependencies={"viewer": Provide(provide_optional_user)},
         responses=problems(401, 404),
     )
     async def public_profile(
@@ -205,7 +205,6 @@ class UserController(Controller):
         summary="Change the caller's password",
         status_code=200,
         security=BEARER,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(400, 401),
     )
     async def change_password(

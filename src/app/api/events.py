@@ -95,6 +95,8 @@ class CategoryController(Controller):
     dependencies = {
         "events": Provide(provide_events, sync_to_thread=False),
         "participations": Provide(provide_participations, sync_to_thread=False),
+        # Resolved only by the handlers that ask for it (the writes).
+        "current_user": Provide(provide_current_user),
     }
 
     @get("/", operation_id="listCategories", summary="Event categories", responses=problems(400))
@@ -107,7 +109,6 @@ class CategoryController(Controller):
         operation_id="createCategory",
         summary="Add a category (staff)",
         security=BEARER,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(400, 401, 403),
     )
     async def create_category(
@@ -120,7 +121,6 @@ class CategoryController(Controller):
         operation_id="updateCategory",
         summary="Edit a category (staff)",
         security=BEARER,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(400, 401, 403, 404),
     )
     async def update_category(
@@ -139,6 +139,8 @@ class EventController(Controller):
     dependencies = {
         "events": Provide(provide_events, sync_to_thread=False),
         "participations": Provide(provide_participations, sync_to_thread=False),
+        # Resolved only by the handlers that ask for it (the writes).
+        "current_user": Provide(provide_current_user),
     }
 
     @get("/", operation_id="listEvents", summary="Find events", responses=problems(400, 401, 404))
@@ -206,7 +208,6 @@ class EventController(Controller):
         operation_id="createEvent",
         summary="Publish or draft an event",
         security=BEARER,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(400, 401),
     )
     async def create_event(
@@ -318,7 +319,6 @@ class EventController(Controller):
         operation_id="joinEvent",
         summary="Join an event",
         security=BEARER,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(
             400,
             401,
@@ -346,7 +346,6 @@ class EventController(Controller):
         summary="Leave an event",
         security=BEARER,
         status_code=200,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(401, 404, 409),
     )
     async def leave(
@@ -363,7 +362,6 @@ class EventController(Controller):
         operation_id="replaceEvent",
         summary="Edit an event (all fields)",
         security=BEARER,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(400, 401, 403, 404, 409),
     )
     async def replace_event(
@@ -383,7 +381,6 @@ class EventController(Controller):
         operation_id="updateEvent",
         summary="Edit an event (some fields)",
         security=BEARER,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(400, 401, 403, 404, 409),
     )
     async def update_event(
@@ -404,7 +401,6 @@ class EventController(Controller):
         summary="Delete (or cancel) an event",
         security=BEARER,
         status_code=200,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(401, 403, 404),
     )
     async def delete_event(
@@ -427,7 +423,6 @@ class EventController(Controller):
         summary="Publish a draft",
         security=BEARER,
         status_code=200,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(400, 401, 403, 404, 409),
     )
     async def publish(
@@ -446,7 +441,6 @@ class EventController(Controller):
         summary="Cancel an event",
         security=BEARER,
         status_code=200,
-        dependencies={"current_user": Provide(provide_current_user)},
         responses=problems(401, 403, 404, 409),
     )
     async def cancel(
