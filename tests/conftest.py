@@ -36,7 +36,7 @@ def template_database(database_server: str, tmp_path_factory: pytest.TempPathFac
     name = unique_name("mutiroes_template")
     url = create_database(database_server, name)
     settings = make_settings(url, tmp_path_factory.mktemp("template"))
-    AlembicCommands(sqlalchemy_config=sqlalchemy_config(settings)).upgrade("head")
+    AlembicCommands(sqlalchemy_config=sqlalchemy_config(settings)).upgrade("heads")
     yield name
     drop_database(database_server, name)
 

@@ -62,7 +62,7 @@ def upgrade_database() -> None:
 
     from app.config.database import sqlalchemy_config
 
-    AlembicCommands(sqlalchemy_config=sqlalchemy_config(get_settings())).upgrade("head")
+    AlembicCommands(sqlalchemy_config=sqlalchemy_config(get_settings())).upgrade("heads")
 
 
 @click.command(name="serve", help="Migrate, then serve the API on HOST:PORT with a Procrastinate worker in-process.")

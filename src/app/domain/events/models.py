@@ -114,6 +114,9 @@ class Event(UUIDAuditBase):
     participants_count: Mapped[int] = mapped_column(Integer, default=0)
     waitlist_count: Mapped[int] = mapped_column(Integer, default=0)
     pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Shown to the organizer (and as a QR code); participants type it in to prove they are there.
+    # Drawn by the database (migration 0007), also when the organizer rotates it.
+    check_in_code: Mapped[str] = mapped_column(String(12), server_default=text("mutiroes_check_in_code()"))
     # Title, description and city without accents, lower-cased: what `search` matches (kept by the service).
     search_text: Mapped[str] = mapped_column(Text, default="")
 
