@@ -14,10 +14,34 @@ branch_labels = None
 depends_on = None
 
 CATEGORIES = [
-    ("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01", "Limpeza", "Limpeza de praias, rios, mangues, praças e trilhas.", "trash-2", "#0ea5e9"),
-    ("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f02", "Plantio", "Plantio de árvores e mudas nativas, hortas e reflorestamento.", "sprout", "#16a34a"),
-    ("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f03", "Monitoramento", "Monitoramento ambiental: água, fauna, flora e qualidade do ar.", "binoculars", "#f59e0b"),
-    ("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f04", "Educação", "Educação ambiental: oficinas, palestras e atividades com escolas.", "book-open", "#8b5cf6"),
+    (
+        "6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01",
+        "Limpeza",
+        "Limpeza de praias, rios, mangues, praças e trilhas.",
+        "trash-2",
+        "#0ea5e9",
+    ),
+    (
+        "6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f02",
+        "Plantio",
+        "Plantio de árvores e mudas nativas, hortas e reflorestamento.",
+        "sprout",
+        "#16a34a",
+    ),
+    (
+        "6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f03",
+        "Monitoramento",
+        "Monitoramento ambiental: água, fauna, flora e qualidade do ar.",
+        "binoculars",
+        "#f59e0b",
+    ),
+    (
+        "6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f04",
+        "Educação",
+        "Educação ambiental: oficinas, palestras e atividades com escolas.",
+        "book-open",
+        "#8b5cf6",
+    ),
 ]
 
 

@@ -28,7 +28,9 @@ def upgrade() -> None:
     op.execute(CODE_FUNCTION)
     op.add_column(
         "events",
-        sa.Column("check_in_code", sa.String(length=12), server_default=sa.text("mutiroes_check_in_code()"), nullable=False),
+        sa.Column(
+            "check_in_code", sa.String(length=12), server_default=sa.text("mutiroes_check_in_code()"), nullable=False
+        ),
     )
 
 
