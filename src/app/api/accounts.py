@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.dependencies import provide_current_user, provide_optional_user
 from app.api.messages import language_of, message
 from app.api.openapi import BEARER, problems
+from app.api.pagination import LimitAlias, OptionalPageSize, PageNumber, Window
 from app.config.settings import Settings
 from app.domain.accounts.models import User, default_notification_preferences
 from app.domain.accounts.schemas import (
@@ -28,6 +30,8 @@ from app.domain.accounts.schemas import (
     UserRead,
 )
 from app.domain.accounts.services import AccountService
+from app.domain.participation.queries import ParticipationQueries
+from app.domain.participation.schemas import HistoryPage
 
 
 def user_read(user: User) -> UserRead:
@@ -198,6 +202,30 @@ class UserController(Controller):
             total_hours_volunteered=float(profile.total_hours_volunteered),
             show_participation_history=profile.show_participation_history,
         )
+
+    @get(
+        "/history/",
+        operation_id="participationHistory",
+        summary="The caller's participations",
+        security=BEARER,
+        responses=problems(400, 401, 404),
+    )
+    async def history(
+        self,
+        request: Request[Any, Any, Any],
+        current_user: NamedDependency[User],
+        transaction: NamedDependency[AsyncSession],
+        page: PageNumber = 1,
+        page_size: OptionalPageSize = None,
+        limit: LimitAlias = None,
+    ) -> HistoryPage:
+        """Every event the caller joined (any status), most recent first, paginated."""
+        window = Window(page, page_size, limit)
+        count, entries = await ParticipationQueries(transaction).history(
+            current_user.id, offset=window.offset, limit=window.size
+        )
+        next_link, previous_link = window.links(request, count)
+        return HistoryPage(count=count, next=next_link, previous=previous_link, results=entries)
 
     @post(
         "/change-password/",

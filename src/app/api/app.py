@@ -17,10 +17,12 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from app.api.accounts import TokenController, UserController
+from app.api.comments import CommentController
 from app.api.dependencies import provide_accounts, provide_settings, provide_transaction
 from app.api.errors import EXCEPTION_HANDLERS
 from app.api.events import CategoryController, EventController
 from app.api.health import HealthController
+from app.api.resources import ResourceController
 from app.config.database import QueryLog, create_read_pool, sqlalchemy_config
 from app.config.settings import Settings, get_settings
 from app.domain.accounts.passwords import PasswordHashing
@@ -57,7 +59,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await database.get_engine().dispose()
 
     return Litestar(
-        route_handlers=[HealthController, TokenController, UserController, CategoryController, EventController],
+        route_handlers=[
+            HealthController,
+            TokenController,
+            UserController,
+            CategoryController,
+            EventController,
+            CommentController,
+            ResourceController,
+        ],
         plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],
         on_startup=[open_databases],
         on_shutdown=[close_databases],
@@ -101,6 +111,8 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="users", description="Accounts and profiles"),
             Tag(name="events", description="Find, publish and manage mutirões"),
             Tag(name="categories", description="Kinds of action: Limpeza, Plantio, Monitoramento, Educação"),
+            Tag(name="comments", description="Talk about an event: comments and one level of replies"),
+            Tag(name="resources", description="What a mutirão needs, and the volunteers' pledges to bring it"),
             Tag(name="health", description="Probes"),
         ],
         use_handler_docstrings=True,

@@ -15,10 +15,12 @@ from app.config.settings import Settings
 from app.domain.accounts.models import User
 from app.domain.accounts.services import AccountService
 from app.domain.accounts.tokens import TokenCodec
+from app.domain.comments.services import CommentService
 from app.domain.errors import AuthenticationFailed
 from app.domain.events.queries import Viewer
 from app.domain.events.services import EventService
 from app.domain.participation.services import ParticipationService
+from app.domain.resources.services import ResourceService
 
 ANONYMOUS = Viewer()
 
@@ -96,3 +98,11 @@ def provide_events(transaction: NamedDependency[AsyncSession]) -> EventService:
 
 def provide_participations(transaction: NamedDependency[AsyncSession]) -> ParticipationService:
     return ParticipationService(transaction)
+
+
+def provide_resources(transaction: NamedDependency[AsyncSession]) -> ResourceService:
+    return ResourceService(transaction)
+
+
+def provide_comments(transaction: NamedDependency[AsyncSession]) -> CommentService:
+    return CommentService(transaction)

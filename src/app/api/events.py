@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 from uuid import UUID
 
 import asyncpg
+import qrcode
+import qrcode.image.pure
+import qrcode.image.svg
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -21,6 +24,7 @@ from app.api.dependencies import (
     viewer_of,
 )
 from app.api.openapi import BEARER, problems
+from app.api.pagination import DEFAULT_PAGE_SIZE, LimitAlias, OptionalPageSize, PageNumber, Window
 from app.config.settings import Settings
 from app.domain.accounts.models import User
 from app.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
@@ -33,6 +37,7 @@ from app.domain.events.schemas import (
     EventDetail,
     EventPage,
     EventPatch,
+    EventStats,
     EventStatus,
     EventWrite,
     MyEvents,
@@ -41,7 +46,16 @@ from app.domain.events.schemas import (
 from app.domain.events.search import search_query
 from app.domain.events.services import EventService
 from app.domain.participation.models import EventParticipant
-from app.domain.participation.schemas import JoinRequest, ParticipationRead
+from app.domain.participation.queries import ParticipationQueries
+from app.domain.participation.schemas import (
+    CheckInCode,
+    CheckInRequest,
+    DecisionRequest,
+    JoinRequest,
+    ParticipantPage,
+    ParticipationRead,
+    ParticipationStatus,
+)
 from app.domain.participation.services import ParticipationService
 from app.domain.time import localize, utcnow
 
@@ -53,12 +67,8 @@ PageSize = Annotated[int, QueryParameter(ge=1, le=100, description="Items per pa
 Radius = Annotated[float, QueryParameter(gt=0, le=500, description="Kilometres (default 10, max 500)")]
 LatitudeParam = Annotated[float | None, QueryParameter(ge=-90, le=90, description="Decimal degrees")]
 LongitudeParam = Annotated[float | None, QueryParameter(ge=-180, le=180, description="Decimal degrees")]
-OptionalPageSize = Annotated[
-    int | None, QueryParameter(ge=1, le=100, description="Items per page (default 20, max 100)")
-]
 OptionalRadius = Annotated[float | None, QueryParameter(gt=0, le=500, description="Kilometres (default 10, max 500)")]
 
-DEFAULT_PAGE_SIZE = 20
 DEFAULT_RADIUS_KM = 10.0
 
 
@@ -75,12 +85,6 @@ async def _answer(transaction: AsyncSession, event_id: UUID, user: User) -> Even
     if detail is None:
         raise NotFound("event_not_found")
     return detail
-
-
-def _page_link(request: Request[Any, Any, Any], page: int) -> str:
-    query = [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
-    query.append(("page", str(page)))
-    return f"{str(request.base_url).rstrip('/')}{request.url.path}?{urlencode(query)}"
 
 
 def _category_read(category: Any) -> CategoryRead:
@@ -147,9 +151,9 @@ class EventController(Controller):
     async def list_events(
         self,
         request: Request[Any, Any, Any],
-        page: Annotated[int, QueryParameter(ge=1, description="1-based page number")] = 1,
+        page: PageNumber = 1,
         page_size: OptionalPageSize = None,
-        limit: Annotated[int | None, QueryParameter(ge=1, le=100, description="Alias of page_size")] = None,
+        limit: LimitAlias = None,
         category: Annotated[str | None, QueryParameter(description="Category id or name", max_length=100)] = None,
         status: FromQuery[EventStatus | None] = None,
         city: Annotated[str | None, QueryParameter(max_length=100)] = None,
@@ -170,7 +174,6 @@ class EventController(Controller):
         parameters are ignored. Default order: upcoming events first (soonest first), then past ones. `count` may
         lag behind the latest writes by up to LIST_COUNT_TTL_SECONDS (1 s by default)."""
         settings: Settings = request.app.state.settings
-        size = page_size or limit or DEFAULT_PAGE_SIZE
         category_id, category_name = _category_filter(category)
         if (latitude is None) != (longitude is None):
             raise ValidationFailed.single("longitude" if longitude is None else "latitude", "required_with_coordinates")
@@ -189,19 +192,13 @@ class EventController(Controller):
             if latitude is not None and longitude is not None
             else None,
         )
-        offset = (page - 1) * size
+        window = Window(page, page_size, limit)
         viewer = await viewer_of(request)
         async with read_pool_of(request).acquire() as connection:
             queries = EventQueries(connection, request.app.state.list_counts)
-            found = await queries.page(filters, viewer, ordering, offset, size, utcnow())
-        if page > 1 and offset >= found.count:
-            raise NotFound("invalid_page")
-        return EventPage(
-            count=found.count,
-            next=_page_link(request, page + 1) if offset + size < found.count else None,
-            previous=_page_link(request, page - 1) if page > 1 else None,
-            results=found.events,
-        )
+            found = await queries.page(filters, viewer, ordering, window.offset, window.size, utcnow())
+        next_link, previous_link = window.links(request, found.count)
+        return EventPage(count=found.count, next=next_link, previous=previous_link, results=found.events)
 
     @post(
         "/",
@@ -273,6 +270,20 @@ class EventController(Controller):
         if detail is None:
             raise NotFound("event_not_found")
         return detail
+
+    @get(
+        "/{event_id:uuid}/stats/",
+        operation_id="eventStats",
+        summary="An event's figures",
+        responses=problems(400, 401, 404),
+    )
+    async def stats(self, request: Request[Any, Any, Any], event_id: FromPath[UUID]) -> EventStats:
+        """Participation, attendance, resources coverage and comments; `report` holds the impact report's
+        figures once the organizer files it."""
+        found = await EventQueries(read_pool_of(request)).stats(event_id, await viewer_of(request))
+        if found is None:
+            raise NotFound("event_not_found")
+        return found
 
     @get(
         "/{event_id:uuid}/calendar.ics",
@@ -356,6 +367,126 @@ class EventController(Controller):
     ) -> ParticipationRead:
         """Frees the spot: the earliest waitlisted volunteer is promoted."""
         return participation_read(await participations.leave(event_id, current_user))
+
+    @patch(
+        "/{event_id:uuid}/participants/{participation_id:uuid}/",
+        operation_id="decideParticipation",
+        summary="Confirm or reject a participant (organizer)",
+        security=BEARER,
+        responses=problems(400, 401, 403, 404, 409),
+    )
+    async def decide(
+        self,
+        event_id: FromPath[UUID],
+        participation_id: FromPath[UUID],
+        data: JSONBody[DecisionRequest],
+        participations: NamedDependency[ParticipationService],
+        current_user: NamedDependency[User],
+    ) -> ParticipationRead:
+        """Organizer or staff. Confirming never exceeds capacity: a full event puts the volunteer on the waitlist
+        instead. Rejecting a confirmed participant frees the spot for the waitlist."""
+        return participation_read(await participations.decide(event_id, participation_id, data.status, current_user))
+
+    @get(
+        "/{event_id:uuid}/participants/",
+        operation_id="listParticipants",
+        summary="An event's participants",
+        security=BEARER,
+        responses=problems(400, 401, 403, 404),
+    )
+    async def participants(
+        self,
+        request: Request[Any, Any, Any],
+        event_id: FromPath[UUID],
+        participations: NamedDependency[ParticipationService],
+        current_user: NamedDependency[User],
+        transaction: NamedDependency[AsyncSession],
+        status: FromQuery[ParticipationStatus | None] = None,
+        page: PageNumber = 1,
+        page_size: OptionalPageSize = None,
+        limit: LimitAlias = None,
+    ) -> ParticipantPage:
+        """The organizer and staff see everything, emergency contacts included (`status` filters); a confirmed
+        participant sees the names and avatars of the confirmed; anyone else is refused (403)."""
+        audience = await participations.audience(event_id, current_user)
+        window = Window(page, page_size, limit)
+        count, results = await ParticipationQueries(transaction).participants(
+            event_id, audience=audience, status=status, offset=window.offset, limit=window.size
+        )
+        next_link, previous_link = window.links(request, count)
+        return ParticipantPage(count=count, next=next_link, previous=previous_link, results=results)
+
+    @post(
+        "/{event_id:uuid}/check_in/",
+        operation_id="checkIn",
+        summary="Check in at the event",
+        security=BEARER,
+        status_code=200,
+        responses=problems(
+            400,
+            401,
+            403,
+            404,
+            409,
+            s400="Wrong code, too far, or no proof",
+            s409="Outside the check-in window, or not confirmed",
+        ),
+    )
+    async def check_in(
+        self,
+        request: Request[Any, Any, Any],
+        event_id: FromPath[UUID],
+        data: JSONBody[CheckInRequest],
+        participations: NamedDependency[ParticipationService],
+        current_user: NamedDependency[User],
+    ) -> ParticipationRead:
+        """From 1 h before the start to the end. A participant proves presence with the event's `check_in_code`,
+        or with `latitude`/`longitude` within CHECKIN_RADIUS_M (widened by `accuracy`, capped at
+        CHECKIN_MAX_RADIUS_M). The organizer or staff check in a confirmed participant by `user_id`. Idempotent."""
+        settings: Settings = request.app.state.settings
+        participation = await participations.check_in(
+            event_id, current_user, data, radius_m=settings.checkin_radius_m, max_radius_m=settings.checkin_max_radius_m
+        )
+        return participation_read(participation)
+
+    @get(
+        "/{event_id:uuid}/check_in_code/",
+        operation_id="getCheckInCode",
+        summary="The check-in code (organizer)",
+        security=BEARER,
+        responses=problems(400, 401, 403, 404),
+    )
+    async def check_in_code(
+        self,
+        request: Request[Any, Any, Any],
+        event_id: FromPath[UUID],
+        participations: NamedDependency[ParticipationService],
+        current_user: NamedDependency[User],
+        image: FromQuery[Literal["svg", "png"] | None] = None,
+    ) -> Response[Any]:
+        """JSON with the code and links to its QR code; `?image=svg` or `?image=png` answers the QR code itself,
+        to print or show on a screen at the meeting point."""
+        code = await participations.check_in_code(event_id, current_user)
+        return _code_answer(request, code, image)
+
+    @post(
+        "/{event_id:uuid}/check_in_code/rotate/",
+        operation_id="rotateCheckInCode",
+        summary="Draw a new check-in code (organizer)",
+        security=BEARER,
+        status_code=200,
+        responses=problems(401, 403, 404),
+    )
+    async def rotate_check_in_code(
+        self,
+        request: Request[Any, Any, Any],
+        event_id: FromPath[UUID],
+        participations: NamedDependency[ParticipationService],
+        current_user: NamedDependency[User],
+    ) -> CheckInCode:
+        """The old code stops working at once."""
+        code = await participations.check_in_code(event_id, current_user, rotate=True)
+        return _code_links(request, code)
 
     @put(
         "/{event_id:uuid}/",
@@ -452,6 +583,21 @@ class EventController(Controller):
     ) -> EventDetail:
         await events.cancel(event_id, current_user)
         return await _answer(transaction, event_id, current_user)
+
+
+def _code_links(request: Request[Any, Any, Any], code: str) -> CheckInCode:
+    base = f"{str(request.base_url).rstrip('/')}{request.url.path.removesuffix('rotate/').rstrip('/')}/"
+    return CheckInCode(check_in_code=code, qr_code_svg=f"{base}?image=svg", qr_code_png=f"{base}?image=png")
+
+
+def _code_answer(request: Request[Any, Any, Any], code: str, image: str | None) -> Response[Any]:
+    if image is None:
+        return Response(_code_links(request, code))
+    factory = qrcode.image.svg.SvgPathImage if image == "svg" else qrcode.image.pure.PyPNGImage
+    buffer = io.BytesIO()
+    qrcode.make(code, image_factory=factory, box_size=20 if image == "png" else 10, border=2).save(buffer)
+    media_type = "image/svg+xml" if image == "svg" else "image/png"
+    return Response(buffer.getvalue(), media_type=media_type, headers={"Cache-Control": "no-store"})
 
 
 def participation_read(participation: EventParticipant) -> ParticipationRead:

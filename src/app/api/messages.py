@@ -149,6 +149,53 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Este evento é para idades de {min_age} a {max_age} anos.",
         "This event is for ages {min_age} to {max_age}.",
     ),
+    # resources
+    "resource_not_found": ("Recurso não encontrado neste evento.", "Resource not found in this event."),
+    "pledge_not_found": (
+        "Você não se comprometeu a trazer este recurso.",
+        "You have not pledged this resource.",
+    ),
+    # comments
+    "comment_not_found": ("Comentário não encontrado.", "Comment not found."),
+    "comment_parent_invalid": (
+        "O comentário respondido não existe neste evento.",
+        "The comment replied to does not exist in this event.",
+    ),
+    "comment_reply_to_reply": (
+        "Só é possível responder a comentários, não a respostas.",
+        "Only comments can be replied to, not replies.",
+    ),
+    "not_comment_author": ("Apenas o autor pode editar este comentário.", "Only the author may edit this comment."),
+    "comment_delete_denied": (
+        "Apenas o autor, o organizador do evento ou a equipe pode apagar este comentário.",
+        "Only the author, the event's organizer or staff may delete this comment.",
+    ),
+    "participation_not_found": ("Inscrição não encontrada.", "Participation not found."),
+    "participation_closed": (
+        "Esta inscrição já foi cancelada ou recusada.",
+        "This participation was cancelled or rejected.",
+    ),
+    "participants_private": (
+        "Apenas o organizador e os participantes confirmados veem os participantes.",
+        "Only the organizer and confirmed participants can see the participants.",
+    ),
+    "check_in_window": (
+        "O check-in abre 1 hora antes do início e fecha no término do evento.",
+        "Check-in opens 1 hour before the start and closes at the end of the event.",
+    ),
+    "check_in_code_wrong": ("Código de check-in incorreto.", "Wrong check-in code."),
+    "check_in_proof_required": (
+        "Informe o código de check-in ou a sua localização.",
+        "Send the check-in code or your location.",
+    ),
+    "check_in_too_far": (
+        "Você está a {distance} m do local do evento (máximo {allowed} m).",
+        "You are {distance} m from the event (at most {allowed} m).",
+    ),
+    "not_confirmed": (
+        "Apenas participantes confirmados podem fazer check-in.",
+        "Only confirmed participants can check in.",
+    ),
     "required_with_coordinates": (
         "Informe latitude e longitude juntas.",
         "Send latitude and longitude together.",

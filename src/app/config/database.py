@@ -65,9 +65,10 @@ class QueryLog:
         connection.add_query_logger(self.record)
 
     def attach_to_engine(self, engine: AsyncEngine) -> None:
-        @event.listens_for(engine.sync_engine, "connect")
-        def _on_connect(dbapi_connection: Any, _: Any) -> None:
-            self.attach(dbapi_connection.driver_connection)
+        # SQLAlchemy's statements, counted by SQLAlchemy (asyncpg only reports those it has to prepare).
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def _on_execute(*_: Any) -> None:
+            self.count += 1
 
 
 async def create_read_pool(settings: Settings, query_log: QueryLog) -> asyncpg.Pool:

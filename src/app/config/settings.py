@@ -42,6 +42,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     run_worker_in_process: bool = False
     worker_concurrency: int = 4
     list_count_ttl_seconds: float = 1.0
+    checkin_radius_m: int = 300
+    checkin_max_radius_m: int = 1000
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536
 
@@ -179,6 +181,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "RUN_WORKER_IN_PROCESS": ("run_worker_in_process", _bool),
     "WORKER_CONCURRENCY": ("worker_concurrency", _positive_int),
     "LIST_COUNT_TTL_SECONDS": ("list_count_ttl_seconds", _seconds),
+    "CHECKIN_RADIUS_M": ("checkin_radius_m", _positive_int),
+    "CHECKIN_MAX_RADIUS_M": ("checkin_max_radius_m", _positive_int),
     "PASSWORD_HASH_TIME_COST": ("password_hash_time_cost", _positive_int),
     "PASSWORD_HASH_MEMORY_KIB": ("password_hash_memory_kib", _positive_int),
 }

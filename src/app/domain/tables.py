@@ -2,7 +2,9 @@
 
 from app.domain.accounts import models as accounts
 from app.domain.base import metadata
+from app.domain.comments import models as comments
 from app.domain.events import models as events
 from app.domain.participation import models as participation
+from app.domain.resources import models as resources
 
-__all__ = ("accounts", "events", "metadata", "participation")
+__all__ = ("accounts", "comments", "events", "metadata", "participation", "resources")

@@ -19,9 +19,27 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from app.domain.events.models import LISTED_STATUSES
-from app.domain.events.schemas import CategoryRead, EventDetail, EventRead, NearbyEventRead
+from app.domain.events.schemas import CategoryRead, EventDetail, EventRead, EventStats, NearbyEventRead
+from app.domain.participation.models import ACTIVE_STATUSES
+from app.domain.participation.queries import PARTICIPANT_SQL, Audience, participant_audience, participant_from_row
+from app.domain.participation.schemas import ParticipantRead
 
+STATS_SQL = """
+    SELECT e.participants_count, e.pending_count, e.waitlist_count, e.max_participants,
+        (SELECT count(*) FROM event_participants ep WHERE ep.event_id = e.id AND ep.checked_in),
+        coalesce(r.provided, 0), coalesce(r.needed, 0), coalesce(r.fully, 0), coalesce(r.total, 0),
+        (SELECT count(*) FROM event_comments ec WHERE ec.event_id = e.id)
+    FROM events e
+    LEFT JOIN LATERAL (
+        SELECT sum(least(quantity_provided, quantity_needed)) AS provided, sum(quantity_needed) AS needed,
+            count(*) FILTER (WHERE quantity_provided >= quantity_needed) AS fully, count(*) AS total
+        FROM event_resources WHERE event_id = e.id
+    ) r ON true
+    WHERE e.id = $1
+"""
 EARTH_RADIUS_KM = 6371.0088
+# The detail shows the first participants; the participants endpoint pages through all of them.
+DETAIL_PARTICIPANTS = 100
 KM_PER_DEGREE_LATITUDE = 111.045
 
 _LISTED = "(" + ", ".join(f"'{status}'" for status in LISTED_STATUSES) + ")"
@@ -306,12 +324,60 @@ class EventQueries:
         )
         return row
 
-    async def detail(self, event_id: UUID, viewer: Viewer, now: dt.datetime) -> EventDetail | None:
+    async def visible(self, event_id: UUID, viewer: Viewer) -> tuple[Sequence[Any], str | None] | None:
+        """The event's row and the viewer's participation status, or None when they may not see it
+        (drafts and private events: organizer, staff and participants only)."""
         row = await self.get(event_id)
-        if row is None or not can_see(row, viewer):
+        if row is None:
             return None
-        statuses = await self.participation_statuses(viewer, [event_id])
-        return EventDetail(**_fields(row, now, statuses.get(event_id)))
+        status = (await self.participation_statuses(viewer, [event_id])).get(event_id)
+        if not (can_see(row, viewer) or status in ACTIVE_STATUSES):
+            return None
+        return row, status
+
+    async def detail(self, event_id: UUID, viewer: Viewer, now: dt.datetime) -> EventDetail | None:
+        """The event with its participants as the viewer may see them."""
+        found = await self.visible(event_id, viewer)
+        if found is None:
+            return None
+        row, status = found
+        manages = viewer.is_staff or (viewer.user_id is not None and viewer.user_id == row[8])
+        audience = participant_audience(manages_event=manages, participation_status=status)
+        participants = await self._participants(event_id, audience) if audience else []
+        return EventDetail(**_fields(row, now, status), participants=participants)
+
+    async def stats(self, event_id: UUID, viewer: Viewer) -> EventStats | None:
+        """Figures of one event, from the stored counters and one aggregate query."""
+        found = await self.visible(event_id, viewer)
+        if found is None:
+            return None
+        row = await self.db.fetchrow(STATS_SQL, event_id)
+        confirmed, pending, waitlisted, capacity, checked_in, provided, needed, fully, resources, comments = row
+        return EventStats(
+            confirmed=confirmed,
+            pending=pending,
+            waitlisted=waitlisted,
+            checked_in=checked_in,
+            capacity=capacity,
+            available_spots=max(capacity - confirmed, 0),
+            attendance_rate=round(checked_in / confirmed, 4) if confirmed else 0.0,
+            resources_total=resources,
+            resources_fully_provided=fully,
+            resources_coverage=round(provided / needed, 4) if needed else 1.0,
+            comments=comments,
+            photos=0,
+            report=None,
+        )
+
+    async def _participants(self, event_id: UUID, audience: Audience) -> list[ParticipantRead]:
+        statuses = ["confirmed"] if audience == "names" else list(ACTIVE_STATUSES)
+        rows = await self.db.fetch(
+            f"{PARTICIPANT_SQL} WHERE ep.event_id = $1 AND ep.status = ANY($2::text[]) "
+            f"ORDER BY ep.arrival LIMIT {DETAIL_PARTICIPANTS}",
+            event_id,
+            statuses,
+        )
+        return [participant_from_row(row, audience) for row in rows]
 
     async def participation_statuses(self, viewer: Viewer, event_ids: list[UUID]) -> dict[UUID, str]:
         """The caller's participation status in each of these events (one query, whatever their number)."""

@@ -9,6 +9,8 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from app.domain.participation.schemas import ParticipantRead
+
 EventStatus = Literal["draft", "published", "cancelled", "completed"]
 NewEventStatus = Literal["draft", "published"]
 
@@ -142,7 +144,25 @@ class EventDetail(EventRead, kw_only=True):
     resources: list[dict[str, Any]] = msgspec.field(default_factory=list)
     photos: list[dict[str, Any]] = msgspec.field(default_factory=list)
     comments: list[dict[str, Any]] = msgspec.field(default_factory=list)
-    participants: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    # As the caller may see them: everything for the organizer and staff, names and avatars of the confirmed
+    # for a confirmed participant, nobody for anyone else.
+    participants: list[ParticipantRead] = msgspec.field(default_factory=list)
+
+
+class EventStats(msgspec.Struct, kw_only=True):
+    confirmed: int
+    pending: int
+    waitlisted: int
+    checked_in: int
+    capacity: int
+    available_spots: int
+    attendance_rate: float  # checked in / confirmed
+    resources_total: int
+    resources_fully_provided: int
+    resources_coverage: float  # share of the needed quantities pledged (1.0 when nothing is needed)
+    comments: int
+    photos: int
+    report: dict[str, Any] | None  # the impact report's figures, once filed
 
 
 class EventPage(msgspec.Struct, kw_only=True):

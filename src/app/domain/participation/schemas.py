@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 ExperienceLevel = Literal["beginner", "intermediate", "advanced"]
 ParticipationStatus = Literal["confirmed", "pending", "waitlisted", "cancelled", "rejected"]
@@ -33,3 +33,81 @@ class ParticipationRead(msgspec.Struct, kw_only=True):
     check_in_time: dt.datetime | None
     joined_at: dt.datetime
     updated_at: dt.datetime
+
+
+class DecisionRequest(msgspec.Struct, kw_only=True):
+    """The organizer's answer to a participation (approval flow)."""
+
+    status: Literal["confirmed", "rejected"]
+
+
+class CheckInRequest(msgspec.Struct, kw_only=True):
+    """Proof of presence: the event's code, or the phone's position (with its reported accuracy in metres).
+    The organizer or staff check in someone else by `user_id` instead."""
+
+    check_in_code: Annotated[str, Meta(max_length=32)] | None = None
+    latitude: Annotated[float, Meta(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Meta(ge=-180, le=180)] | None = None
+    accuracy: Annotated[float, Meta(ge=0, le=100_000)] | None = None
+    user_id: UUID | None = None
+
+
+class CheckInCode(msgspec.Struct, kw_only=True):
+    check_in_code: str
+    qr_code_svg: str
+    qr_code_png: str
+
+
+class ParticipantRead(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A participant as the caller may see them: the organizer and staff get every field, emergency data
+    included; a confirmed participant gets `id`, `user_name` and `user_avatar` only."""
+
+    id: UUID
+    user_name: str
+    user_avatar: str
+    user: UUID | UnsetType = UNSET
+    username: str | UnsetType = UNSET
+    email: str | UnsetType = UNSET
+    phone: str | UnsetType = UNSET
+    status: ParticipationStatus | UnsetType = UNSET
+    emergency_contact: str | UnsetType = UNSET
+    emergency_phone: str | UnsetType = UNSET
+    special_needs: str | UnsetType = UNSET
+    experience_level: ExperienceLevel | UnsetType = UNSET
+    checked_in: bool | UnsetType = UNSET
+    check_in_time: dt.datetime | UnsetType | None = UNSET
+    joined_at: dt.datetime | UnsetType = UNSET
+
+
+class ParticipantPage(msgspec.Struct, kw_only=True):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[ParticipantRead]
+
+
+class HistoryEvent(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    category: str
+    city: str
+    state: str
+    start_date: dt.datetime
+    end_date: dt.datetime
+    status: str
+
+
+class HistoryEntry(msgspec.Struct, kw_only=True):
+    id: UUID
+    event: HistoryEvent
+    status: ParticipationStatus
+    checked_in: bool
+    check_in_time: dt.datetime | None
+    joined_at: dt.datetime
+
+
+class HistoryPage(msgspec.Struct, kw_only=True):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[HistoryEntry]

@@ -11,18 +11,40 @@ import datetime as dt
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.models import User, UserProfile
-from app.domain.errors import Conflict, NotFound, PermissionDenied
+from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.domain.events.models import Event
+from app.domain.events.queries import great_circle_km
 from app.domain.participation.models import ACTIVE_STATUSES, EventParticipant, arrival_sequence
-from app.domain.participation.schemas import JoinRequest
+from app.domain.participation.queries import Audience, participant_audience
+from app.domain.participation.schemas import CheckInRequest, JoinRequest
 from app.domain.time import utcnow
 
 # Which counter of the event each status occupies.
 COUNTER_OF_STATUS = {"confirmed": "participants_count", "waitlisted": "waitlist_count", "pending": "pending_count"}
+
+
+CHECK_IN_OPENS_BEFORE = dt.timedelta(hours=1)
+
+
+def _check_proof(event: Event, data: CheckInRequest, *, radius_m: int, max_radius_m: int) -> None:
+    """A participant proves presence with the event's code, or with a position close enough to the event.
+    The phone's reported accuracy widens the circle, up to a cap (a vague position proves little)."""
+    if data.check_in_code is not None:
+        if data.check_in_code.strip().upper() != event.check_in_code:
+            raise ValidationFailed.single("check_in_code", "check_in_code_wrong")
+        return
+    if data.latitude is None or data.longitude is None:
+        raise ValidationFailed.single("check_in_code", "check_in_proof_required")
+    allowed_m = min(radius_m + (data.accuracy or 0), max_radius_m)
+    distance_m = great_circle_km(event.latitude, event.longitude, data.latitude, data.longitude) * 1000
+    if distance_m > allowed_m:
+        raise ValidationFailed.single(
+            "latitude", "check_in_too_far", distance=round(distance_m), allowed=round(allowed_m)
+        )
 
 
 def registration_open(event: Event, now: dt.datetime) -> bool:
@@ -121,6 +143,101 @@ class ParticipationService:
             self._count(event, "confirmed", +1)
         await self.session.flush()
         return promoted
+
+    async def decide(self, event_id: UUID, participation_id: UUID, status: str, user: User) -> EventParticipant:
+        """The organizer confirms or rejects. Confirming never exceeds capacity: when full, the volunteer waits."""
+        event = await self._event_to_manage(event_id, user)
+        participation = await self.session.scalar(
+            select(EventParticipant)
+            .where(EventParticipant.id == participation_id, EventParticipant.event_id == event.id)
+            .with_for_update()
+        )
+        if participation is None:
+            raise NotFound("participation_not_found")
+        if participation.status not in ACTIVE_STATUSES:
+            raise Conflict("participation_closed")
+        was = participation.status
+        if status == "rejected":
+            new_status = "rejected"
+        elif was == "confirmed":
+            return participation
+        else:
+            full = event.participants_count >= event.max_participants
+            new_status = "waitlisted" if full else "confirmed"
+        self._count(event, was, -1)
+        self._count(event, new_status, +1)
+        participation.status = new_status
+        participation.updated_at = utcnow()
+        await self.session.flush()
+        if was == "confirmed":
+            await self.promote(event)
+        return participation
+
+    async def check_in(
+        self, event_id: UUID, user: User, data: CheckInRequest, *, radius_m: int, max_radius_m: int
+    ) -> EventParticipant:
+        """Mark a confirmed participant as present, from 1 h before the start to the end. Idempotent."""
+        event = await self.session.scalar(select(Event).where(Event.id == event_id))
+        if event is None or not (event.visible_to(user) or await self._participation(event_id, user.id)):
+            raise NotFound("event_not_found")
+        now = utcnow()
+        if not (event.start_date - CHECK_IN_OPENS_BEFORE <= now <= event.end_date) or event.status != "published":
+            raise Conflict("check_in_window")
+        if data.user_id is not None and data.user_id != user.id:
+            if not event.managed_by(user):
+                raise PermissionDenied("not_event_organizer")
+            target = data.user_id
+        elif event.managed_by(user) and data.user_id is None and data.check_in_code is None and data.latitude is None:
+            raise ValidationFailed.single("user_id", "required")
+        else:
+            target = user.id
+            _check_proof(event, data, radius_m=radius_m, max_radius_m=max_radius_m)
+        participation = await self.session.scalar(
+            select(EventParticipant)
+            .where(EventParticipant.event_id == event.id, EventParticipant.user_id == target)
+            .with_for_update()
+        )
+        if participation is None or participation.status != "confirmed":
+            raise Conflict("not_confirmed")
+        if not participation.checked_in:
+            participation.checked_in = True
+            participation.check_in_time = now
+            participation.updated_at = now
+            await self.session.flush()
+        return participation
+
+    async def check_in_code(self, event_id: UUID, user: User, *, rotate: bool = False) -> str:
+        event = await self._event_to_manage(event_id, user)
+        if rotate:
+            rotated = await self.session.execute(
+                update(Event)
+                .where(Event.id == event.id)
+                .values(check_in_code=func.mutiroes_check_in_code())
+                .returning(Event.check_in_code)
+            )
+            return str(rotated.scalar_one())
+        return event.check_in_code
+
+    async def audience(self, event_id: UUID, user: User) -> Audience:
+        """What `user` may see of the event's participants; refused (403) when nothing."""
+        event = await self.session.scalar(select(Event).where(Event.id == event_id))
+        participation = None if event is None else await self._participation(event.id, user.id)
+        if event is None or not (event.visible_to(user) or participation is not None):
+            raise NotFound("event_not_found")
+        audience = participant_audience(
+            manages_event=event.managed_by(user), participation_status=participation.status if participation else None
+        )
+        if audience is None:
+            raise PermissionDenied("participants_private")
+        return audience
+
+    async def _event_to_manage(self, event_id: UUID, user: User) -> Event:
+        event = await self.lock_event(event_id)
+        if not event.visible_to(user):
+            raise NotFound("event_not_found")
+        if not event.managed_by(user):
+            raise PermissionDenied("not_event_organizer")
+        return event
 
     def _status_for_newcomer(self, event: Event) -> str:
         if event.participants_count >= event.max_participants:
