@@ -277,6 +277,10 @@ def test_stats_sum_up_participation_attendance_resources_and_comments(
     assert stats["attendance_rate"] == pytest.approx(1 / 3, abs=1e-4)
     assert (stats["resources_total"], stats["resources_fully_provided"], stats["resources_coverage"]) == (1, 0, 0.4)
     assert stats["comments"] == 1 and stats["report"] is None
+    detail = client.get(f"/api/events/{event_id}/", headers=factory.auth(volunteers[1])).json()
+    assert [(r["name"], r["quantity_provided"], r["my_pledge"]) for r in detail["resources"]] == [("Luvas", 4, 4)]
+    assert [c["content"] for c in detail["comments"]] == ["Até lá!"]
+    assert detail["comments"][0]["replies"] == [] and detail["comments"][0]["user_name"] == "S2 Silva"
     draft = factory.event(organizer, status="draft")
     assert client.get(f"/api/events/{draft}/stats/").status_code == 404
 

@@ -18,11 +18,13 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from app.domain.comments.schemas import CommentRead
 from app.domain.events.models import LISTED_STATUSES
 from app.domain.events.schemas import CategoryRead, EventDetail, EventRead, EventStats, NearbyEventRead
 from app.domain.participation.models import ACTIVE_STATUSES
 from app.domain.participation.queries import PARTICIPANT_SQL, Audience, participant_audience, participant_from_row
 from app.domain.participation.schemas import ParticipantRead
+from app.domain.resources.schemas import ResourceRead
 
 STATS_SQL = """
     SELECT e.participants_count, e.pending_count, e.waitlist_count, e.max_participants,
@@ -60,6 +62,35 @@ EVENT_JOINS = """
     JOIN user_profiles p ON p.user_id = u.id
 """
 EVENT_FROM = f"FROM events e {EVENT_JOINS}"
+
+# Detail: the event's columns, then its resources (with the viewer's pledge: $2) and its most recent comments
+# with their replies, both as JSON built by PostgreSQL in the same query.
+RECENT_COMMENTS = 5
+DETAIL_SQL = f"""
+    SELECT {EVENT_COLUMNS},
+        (SELECT coalesce(json_agg(json_build_object(
+            'id', r.id, 'name', r.name, 'description', r.description, 'resource_type', r.resource_type,
+            'quantity_needed', r.quantity_needed, 'quantity_provided', r.quantity_provided, 'unit', r.unit,
+            'is_fully_provided', r.quantity_provided >= r.quantity_needed,
+            'my_pledge', (SELECT rp.quantity FROM resource_pledges rp WHERE rp.resource_id = r.id AND rp.user_id = $2)
+        ) ORDER BY r.created_at, r.id), '[]'::json) FROM event_resources r WHERE r.event_id = e.id),
+        (SELECT coalesce(json_agg(recent.comment ORDER BY recent.created_at DESC), '[]'::json) FROM (
+            SELECT top.created_at, json_build_object(
+                'id', top.id, 'content', top.content, 'parent', top.parent_id, 'user', top.user_id,
+                'user_name', coalesce(nullif(trim(tu.first_name || ' ' || tu.last_name), ''), tu.username),
+                'user_avatar', tp.avatar_url, 'created_at', top.created_at, 'updated_at', top.updated_at,
+                'replies', (SELECT coalesce(json_agg(json_build_object(
+                    'id', rc.id, 'content', rc.content, 'parent', rc.parent_id, 'user', rc.user_id,
+                    'user_name', coalesce(nullif(trim(ru.first_name || ' ' || ru.last_name), ''), ru.username),
+                    'user_avatar', rup.avatar_url, 'created_at', rc.created_at, 'updated_at', rc.updated_at,
+                    'replies', '[]'::json) ORDER BY rc.created_at), '[]'::json)
+                    FROM event_comments rc JOIN users ru ON ru.id = rc.user_id
+                    JOIN user_profiles rup ON rup.user_id = ru.id WHERE rc.parent_id = top.id)) AS comment
+            FROM event_comments top JOIN users tu ON tu.id = top.user_id JOIN user_profiles tp ON tp.user_id = tu.id
+            WHERE top.event_id = e.id AND top.parent_id IS NULL ORDER BY top.created_at DESC LIMIT {RECENT_COMMENTS}
+        ) AS recent)
+    {EVENT_FROM} WHERE e.id = $1
+"""
 
 ORDERINGS = {
     "start_date": "e.start_date ASC, e.id ASC",
@@ -325,26 +356,33 @@ class EventQueries:
         return row
 
     async def visible(self, event_id: UUID, viewer: Viewer) -> tuple[Sequence[Any], str | None] | None:
-        """The event's row and the viewer's participation status, or None when they may not see it
-        (drafts and private events: organizer, staff and participants only)."""
-        row = await self.get(event_id)
+        """The event's row and the viewer's participation status, or None when they may not see it."""
+        return await self._visible_row(await self.get(event_id), viewer)
+
+    async def _visible_row(self, row: Sequence[Any] | None, viewer: Viewer) -> tuple[Sequence[Any], str | None] | None:
+        """Drafts and private events are seen by their organizer, staff and participants only."""
         if row is None:
             return None
-        status = (await self.participation_statuses(viewer, [event_id])).get(event_id)
+        status = (await self.participation_statuses(viewer, [row[0]])).get(row[0])
         if not (can_see(row, viewer) or status in ACTIVE_STATUSES):
             return None
         return row, status
 
     async def detail(self, event_id: UUID, viewer: Viewer, now: dt.datetime) -> EventDetail | None:
-        """The event with its participants as the viewer may see them."""
-        found = await self.visible(event_id, viewer)
+        """The event with its resources, recent comments and participants (as the viewer may see them)."""
+        found = await self._visible_row(await self.db.fetchrow(DETAIL_SQL, event_id, viewer.user_id), viewer)
         if found is None:
             return None
         row, status = found
         manages = viewer.is_staff or (viewer.user_id is not None and viewer.user_id == row[8])
         audience = participant_audience(manages_event=manages, participation_status=status)
         participants = await self._participants(event_id, audience) if audience else []
-        return EventDetail(**_fields(row, now, status), participants=participants)
+        return EventDetail(
+            **_fields(row, now, status),
+            resources=_from_json(row[36], list[ResourceRead]),
+            comments=_from_json(row[37], list[CommentRead]),
+            participants=participants,
+        )
 
     async def stats(self, event_id: UUID, viewer: Viewer) -> EventStats | None:
         """Figures of one event, from the stored counters and one aggregate query."""
@@ -518,6 +556,13 @@ class EventQueries:
             *sql.params,
         )
         return [event_read(row, now) for row in rows]
+
+
+def _from_json(value: str | list[Any], target: Any) -> Any:
+    """JSON built by PostgreSQL: text on the read pool, already decoded on SQLAlchemy's connections."""
+    if isinstance(value, str):
+        return msgspec.json.decode(value, type=target)
+    return msgspec.convert(value, type=target)
 
 
 def _when(sql: _Sql, when: str | None, now: dt.datetime) -> None:

@@ -9,7 +9,9 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from app.domain.comments.schemas import CommentRead
 from app.domain.participation.schemas import ParticipantRead
+from app.domain.resources.schemas import ResourceRead
 
 EventStatus = Literal["draft", "published", "cancelled", "completed"]
 NewEventStatus = Literal["draft", "published"]
@@ -141,9 +143,10 @@ class NearbyEventRead(EventRead, kw_only=True):
 
 
 class EventDetail(EventRead, kw_only=True):
-    resources: list[dict[str, Any]] = msgspec.field(default_factory=list)
-    photos: list[dict[str, Any]] = msgspec.field(default_factory=list)
-    comments: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    resources: list[ResourceRead] = msgspec.field(default_factory=list)
+    photos: list[dict[str, Any]] = msgspec.field(default_factory=list)  # photo uploads are not built yet
+    # The most recent top-level comments (newest first), each with its replies; the comments endpoint pages.
+    comments: list[CommentRead] = msgspec.field(default_factory=list)
     # As the caller may see them: everything for the organizer and staff, names and avatars of the confirmed
     # for a confirmed participant, nobody for anyone else.
     participants: list[ParticipantRead] = msgspec.field(default_factory=list)
