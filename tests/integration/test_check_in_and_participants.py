@@ -301,3 +301,18 @@ def test_the_event_detail_shows_participants_as_the_caller_may_see_them(
     factory.execute("UPDATE events SET is_public = false WHERE id = :id", id=event_id)
     assert client.get(f"/api/events/{event_id}/", headers=factory.auth(volunteer)).status_code == 200
     assert client.get(f"/api/events/{event_id}/", headers=factory.auth(stranger)).status_code == 404
+
+
+def test_history_issues_a_constant_number_of_queries(
+    client: TestClient[Litestar], app: Litestar, factory: Factory
+) -> None:
+    organizer, volunteer = factory.user("org"), factory.user("vol")
+    for day in range(12):
+        joined(client, factory, factory.event(organizer, starts_in=dt.timedelta(days=day + 1)), volunteer)
+    log, counts = app.state.query_log, []
+    for size in (2, 12):
+        client.get(f"/api/users/history/?page_size={size}", headers=factory.auth(volunteer))
+        before = log.count
+        assert client.get(f"/api/users/history/?page_size={size}", headers=factory.auth(volunteer)).status_code == 200
+        counts.append(log.count - before)
+    assert counts[0] == counts[1], counts
