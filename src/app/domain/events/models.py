@@ -120,8 +120,9 @@ class Event(UUIDAuditBase):
     # Title, description and city without accents, lower-cased: what `search` matches (kept by the service).
     search_text: Mapped[str] = mapped_column(Text, default="")
 
-    category: Mapped[EventCategory] = relationship(lazy="joined")
-    organizer: Mapped[User] = relationship(lazy="joined")
+    # Reads go through events.queries (hand-written SQL); writes never need these loaded.
+    category: Mapped[EventCategory] = relationship(lazy="raise")
+    organizer: Mapped[User] = relationship(lazy="raise")
 
     def managed_by(self, user: User) -> bool:
         """Only the organizer and staff may change an event."""
