@@ -103,6 +103,7 @@ def test_the_envelope_keeps_the_filters_in_absolute_links(client: TestClient[Lit
     assert body["count"] == 5 and len(body["results"]) == 2 and body["previous"] is None
     link = urlsplit(body["next"])
     assert link.scheme in {"http", "https"} and link.netloc
+    assert link.path == "/api/events/"
     assert parse_qs(link.query) == {"city": ["Santos"], "page_size": ["2"], "_t": ["123"], "page": ["2"]}
     second = client.get(body["next"]).json()
     assert len(second["results"]) == 2

@@ -21,7 +21,10 @@ LimitAlias = Annotated[int | None, QueryParameter(ge=1, le=100, description="Ali
 def page_link(request: Request[Any, Any, Any], page: int) -> str:
     query = [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
     query.append(("page", str(page)))
-    return f"{str(request.base_url).rstrip('/')}{request.url.path}?{urlencode(query)}"
+    # The path as the client sent it (Litestar normalises away the trailing slash the API's paths end with).
+    raw_path = request.scope.get("raw_path")
+    path = raw_path.decode("latin-1").split("?")[0] if raw_path else request.url.path
+    return f"{str(request.base_url).rstrip('/')}{path}?{urlencode(query)}"
 
 
 class Window:
