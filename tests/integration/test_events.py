@@ -321,6 +321,10 @@ def test_event_answers_are_documented(client: TestClient[Litestar]) -> None:
         "listCategories",
     } <= operations
     assert "EventRead" in str(document["components"]["schemas"])
+    create = document["paths"]["/api/events"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["schema"]["examples"]
+    detail = document["paths"]["/api/events/{event_id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert detail["examples"]
 
 
 def _ids(response: Any) -> list[str]:

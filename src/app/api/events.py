@@ -23,6 +23,7 @@ from app.api.dependencies import (
     read_pool_of,
     viewer_of,
 )
+from app.api.examples import EVENT_RESPONSE, EventBody
 from app.api.openapi import BEARER, problems
 from app.api.pagination import DEFAULT_PAGE_SIZE, LimitAlias, OptionalPageSize, PageNumber, Window
 from app.config.settings import Settings
@@ -39,7 +40,6 @@ from app.domain.events.schemas import (
     EventPatch,
     EventStats,
     EventStatus,
-    EventWrite,
     MyEvents,
     NearbyEventRead,
 )
@@ -205,11 +205,11 @@ class EventController(Controller):
         operation_id="createEvent",
         summary="Publish or draft an event",
         security=BEARER,
-        responses=problems(400, 401),
+        responses={201: EVENT_RESPONSE, **problems(400, 401)},
     )
     async def create_event(
         self,
-        data: JSONBody[EventWrite],
+        data: EventBody,
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
         transaction: NamedDependency[AsyncSession],
@@ -263,7 +263,12 @@ class EventController(Controller):
         participating = await queries.participating(viewer.user_id, when, now)
         return MyEvents(organized=organized, participating=participating)
 
-    @get("/{event_id:uuid}/", operation_id="getEvent", summary="An event", responses=problems(400, 401, 404))
+    @get(
+        "/{event_id:uuid}/",
+        operation_id="getEvent",
+        summary="An event",
+        responses={200: EVENT_RESPONSE, **problems(400, 401, 404)},
+    )
     async def get_event(self, request: Request[Any, Any, Any], event_id: FromPath[UUID]) -> EventDetail:
         """Drafts and private events answer 404 to everyone but their organizer and staff."""
         detail = await EventQueries(read_pool_of(request)).detail(event_id, await viewer_of(request), utcnow())
@@ -498,7 +503,7 @@ class EventController(Controller):
     async def replace_event(
         self,
         event_id: FromPath[UUID],
-        data: JSONBody[EventWrite],
+        data: EventBody,
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
         transaction: NamedDependency[AsyncSession],

@@ -1,0 +1,81 @@
+"""Examples in the OpenAPI document, so generated clients and the docs UI show real-looking data."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Example
+from litestar.params import Body
+
+from app.domain.events.schemas import EventDetail, EventWrite
+
+NEW_EVENT = {
+    "title": "Mutirão de limpeza da Praia do Gonzaga",
+    "description": "Coleta de resíduos na faixa de areia e triagem de recicláveis com a cooperativa local.",
+    "category": "6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01",
+    "address": "Praia do Gonzaga, em frente ao posto 3",
+    "latitude": -23.9700,
+    "longitude": -46.3300,
+    "city": "Santos",
+    "state": "SP",
+    "start_date": "2026-12-13T09:00:00",
+    "end_date": "2026-12-13T12:00:00",
+    "registration_deadline": "2026-12-12T18:00:00",
+    "timezone": "America/Sao_Paulo",
+    "max_participants": 40,
+    "min_age": 16,
+    "status": "published",
+    "what_to_bring": "Água, protetor solar, chapéu",
+    "provided_tools": "Luvas, sacos e pinças",
+}
+
+EVENT = {
+    **NEW_EVENT,
+    "id": "0b6f7c1e-5d2a-4f7e-9b1a-2c3d4e5f6a7b",
+    "category": {
+        "id": "6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01",
+        "name": "Limpeza",
+        "description": "Limpeza de praias, rios, mangues, praças e trilhas.",
+        "icon": "trash-2",
+        "color": "#0ea5e9",
+    },
+    "organizer": "5a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+    "organizer_name": "Ana Lima",
+    "organizer_avatar": "",
+    "start_date": "2026-12-13T09:00:00-03:00",
+    "end_date": "2026-12-13T12:00:00-03:00",
+    "registration_deadline": "2026-12-12T18:00:00-03:00",
+    "max_age": None,
+    "is_public": True,
+    "requires_approval": False,
+    "required_tools": "",
+    "cover_image_url": "",
+    "created_at": "2026-11-30T12:00:00Z",
+    "updated_at": "2026-11-30T12:00:00Z",
+    "participants_count": 12,
+    "waitlist_count": 0,
+    "available_spots": 28,
+    "is_active": True,
+    "is_registration_open": True,
+    "user_participating": False,
+    "user_participation_status": None,
+    "resources": [],
+    "photos": [],
+    "comments": [],
+    "participants": [],
+}
+
+EventBody = Annotated[
+    EventWrite,
+    Body(
+        title="Event",
+        description="Timestamps without an offset are local time in the event's `timezone`.",
+        examples=[Example(summary="A beach clean-up in Santos", value=NEW_EVENT)],
+    ),
+]
+EVENT_RESPONSE = ResponseSpec(
+    data_container=EventDetail,
+    description="The event, times in its own timezone",
+    examples=[Example(summary="A beach clean-up in Santos", value=EVENT)],
+)
