@@ -20,6 +20,7 @@ import msgspec
 from click import Group
 from litestar.plugins import CLIPluginProtocol
 
+from app.config.logging import configure_logging
 from app.config.settings import SettingsError, get_settings, load_settings
 
 logger = logging.getLogger("app")
@@ -38,10 +39,7 @@ def main() -> None:
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         sys.exit(2)
-    logging.basicConfig(
-        level=logging.DEBUG if settings.debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings)
     # SIGTERM unwinds like Ctrl-C, so the embedded database is stopped too.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     os.environ.setdefault("LITESTAR_APP", "app.api.app:create_app")
@@ -77,8 +75,9 @@ def serve_command(no_worker: bool) -> None:
     if not settings.is_production:
         asyncio.run(_load_demo_data())
     print(f"Mutirões API on {settings.public_url}/ — docs at {settings.public_url}/schema/", flush=True)
+    # log_config=None: uvicorn keeps our handler (JSON or text, with the request id) instead of its own.
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="info", log_config=None)
     )
     server.run()
 

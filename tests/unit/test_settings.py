@@ -34,6 +34,9 @@ def test_defaults_follow_the_spec(tmp_path: Path) -> None:
         ("DEBUG", "maybe", 'DEBUG must be a boolean (true/false), got "maybe"'),
         ("CORS_ALLOWED_ORIGINS", "localhost:3000", "CORS_ALLOWED_ORIGINS must be a comma-separated list of origins"),
         ("APP_ENV", "staging", 'APP_ENV must be one of development, test, production, got "staging"'),
+        ("SMTP_SECURITY", "ssl", 'SMTP_SECURITY must be one of starttls, tls, none, got "ssl"'),
+        ("SMTP_PORT", "0", 'SMTP_PORT must be a positive integer, got "0"'),
+        ("SMTP_TIMEOUT_SECONDS", "0", "SMTP_TIMEOUT_SECONDS must be a number of seconds greater than 0"),
     ],
 )
 def test_a_bad_value_names_the_variable(tmp_path: Path, name: str, value: str, expected: str) -> None:
@@ -67,3 +70,32 @@ def test_origins_are_a_comma_separated_list(tmp_path: Path) -> None:
         {"DATA_DIR": str(tmp_path), "CORS_ALLOWED_ORIGINS": "https://mutiroes.org, http://localhost:3000/"}
     )
     assert settings.cors_allowed_origins == ("https://mutiroes.org", "http://localhost:3000")
+
+
+def test_smtp_is_off_by_default_and_read_from_the_environment_when_set(tmp_path: Path) -> None:
+    defaults = load_settings({"DATA_DIR": str(tmp_path)})
+    assert (defaults.smtp_host, defaults.smtp_port, defaults.smtp_security, defaults.smtp_timeout_seconds) == (
+        None,
+        587,
+        "starttls",
+        10.0,
+    )
+    assert (defaults.smtp_user, defaults.smtp_password) == (None, None)
+    settings = load_settings(
+        {
+            "DATA_DIR": str(tmp_path),
+            "SMTP_HOST": "smtp.example.org",
+            "SMTP_PORT": "465",
+            "SMTP_USER": "mutiroes",
+            "SMTP_PASSWORD": "s3cret",
+            "SMTP_SECURITY": "tls",
+            "SMTP_TIMEOUT_SECONDS": "2.5",
+        }
+    )
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_security, settings.smtp_timeout_seconds) == (
+        "smtp.example.org",
+        465,
+        "tls",
+        2.5,
+    )
+    assert (settings.smtp_user, settings.smtp_password) == ("mutiroes", "s3cret")

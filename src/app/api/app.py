@@ -22,8 +22,10 @@ from app.api.dependencies import provide_accounts, provide_settings, provide_tra
 from app.api.errors import EXCEPTION_HANDLERS
 from app.api.events import CategoryController, EventController
 from app.api.health import HealthController
+from app.api.middleware import EdgeMiddleware
 from app.api.resources import ResourceController
 from app.config.database import QueryLog, create_read_pool, sqlalchemy_config
+from app.config.logging import configure_logging
 from app.config.settings import Settings, get_settings
 from app.domain.accounts.passwords import PasswordHashing
 from app.domain.accounts.tokens import TokenCodec
@@ -31,10 +33,14 @@ from app.domain.events.queries import CountMemo
 
 logger = logging.getLogger("app")
 
+DOCS_PATH = "/schema"
+
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     from app.cli import AppCLIPlugin  # the CLI imports this module too
+
+    configure_logging(settings, unless_configured=True)  # `app` did it already; other servers may not have
 
     state = State(
         {
@@ -58,7 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # suffixed for later ones); several apps per process happen in tests and in `app serve`.
         await database.get_engine().dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             TokenController,
@@ -81,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             allow_origins=list(settings.cors_allowed_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", "Accept", "Accept-Language", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
             allow_credentials=True,
             max_age=600,
         ),
@@ -89,7 +96,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=state,
         lifespan=[in_process_worker] if settings.run_worker_in_process else [],
         debug=settings.debug,
+        logging_config=None,  # app.config.logging owns the handlers; Litestar's would replace the root's
     )
+    # Outside the router, not in `middleware=[...]`: Litestar runs that stack per route, so a 404/405 from
+    # routing would leave without the headers and its log lines without the request id.
+    app.asgi_handler = EdgeMiddleware(app.asgi_handler, trusted_proxies=settings.trusted_proxies, docs_path=DOCS_PATH)
+    return app
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -101,7 +113,7 @@ def openapi_config() -> OpenAPIConfig:
             "problem details (`application/problem+json`) with `message` and, for validation, `errors`; "
             "Portuguese by default, English with `Accept-Language: en`."
         ),
-        path="/schema",
+        path=DOCS_PATH,
         render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         components=Components(
             security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, Response, get
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.domain.notifications.delivery import smtp_status
 
 
 class Check(msgspec.Struct):
@@ -32,8 +35,9 @@ class HealthController(Controller):
         return Health(status="ok")
 
     @get("/readiness/", operation_id="readiness", summary="Readiness probe: database reachable")
-    async def readiness(self, db_engine: NamedDependency[AsyncEngine]) -> Response[Health]:
-        """503 when the database cannot be reached."""
+    async def readiness(self, db_engine: NamedDependency[AsyncEngine], state: State) -> Response[Health]:
+        """503 when the database cannot be reached. Also reports the SMTP circuit breaker, which never makes it 503:
+        emails wait in the queue while SMTP is down."""
         checks: dict[str, Check] = {}
         try:
             async with db_engine.connect() as connection:
@@ -41,6 +45,7 @@ class HealthController(Controller):
             checks["database"] = Check(status="up")
         except Exception as exc:
             checks["database"] = Check(status="down", detail=type(exc).__name__)
+        checks["smtp"] = Check(status=smtp_status(state.settings))
         ready = checks["database"].status == "up"
         return Response(
             Health(status="ok" if ready else "unavailable", checks=checks), status_code=200 if ready else 503

@@ -6,13 +6,21 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+# Any at run time: Litestar checks injected values (these settings too) with msgspec, which refuses a union
+# of two types it does not know.
+if TYPE_CHECKING:
+    IPNetwork: TypeAlias = IPv4Network | IPv6Network
+else:
+    IPNetwork = Any
 
 
 class SettingsError(Exception):
@@ -39,6 +47,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1_048_576
     outbox_dir: Path = PROJECT_ROOT / ".data" / "outbox"
     email_from: str = "Mutirões <nao-responda@mutiroes.org>"
+    # None means: no SMTP server, emails go to the outbox folder.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_security: str = "starttls"
+    smtp_timeout_seconds: float = 10.0
     run_worker_in_process: bool = False
     worker_concurrency: int = 4
     list_count_ttl_seconds: float = 1.0
@@ -46,10 +61,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     checkin_max_radius_m: int = 1000
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536
+    # Peers whose X-Forwarded-Proto is believed (a TLS-terminating load balancer).
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    # None: JSON lines in production, readable text elsewhere.
+    log_format: Literal["json", "text"] | None = None
 
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def logs_as_json(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.is_production)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -99,6 +122,16 @@ def _seconds(raw: str) -> float:
         value = -1.0
     if not 0 <= value <= 3600:
         raise ValueError("a number of seconds between 0 and 3600")
+    return value
+
+
+def _positive_seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise ValueError("a number of seconds greater than 0 and at most 3600")
     return value
 
 
@@ -152,6 +185,25 @@ def _jwt_algorithm(raw: str) -> str:
     return raw
 
 
+def _smtp_security(raw: str) -> str:
+    if raw not in {"starttls", "tls", "none"}:
+        raise ValueError("one of starttls, tls, none")
+    return raw
+
+
+def _networks(raw: str) -> tuple[IPNetwork, ...]:
+    try:
+        return tuple(ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ValueError("a comma-separated list of IP addresses or CIDR ranges such as 10.0.0.0/8") from exc
+
+
+def _log_format(raw: str) -> str:
+    if raw not in {"json", "text"}:
+        raise ValueError("one of json, text")
+    return raw
+
+
 def _text(raw: str) -> str:
     if not raw.strip():
         raise ValueError("a non-empty value")
@@ -178,6 +230,12 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MAX_BODY_BYTES": ("max_body_bytes", _positive_int),
     "OUTBOX_DIR": ("outbox_dir", Path),
     "EMAIL_FROM": ("email_from", _text),
+    "SMTP_HOST": ("smtp_host", _text),
+    "SMTP_PORT": ("smtp_port", _port),
+    "SMTP_USER": ("smtp_user", _text),
+    "SMTP_PASSWORD": ("smtp_password", _text),
+    "SMTP_SECURITY": ("smtp_security", _smtp_security),
+    "SMTP_TIMEOUT_SECONDS": ("smtp_timeout_seconds", _positive_seconds),
     "RUN_WORKER_IN_PROCESS": ("run_worker_in_process", _bool),
     "WORKER_CONCURRENCY": ("worker_concurrency", _positive_int),
     "LIST_COUNT_TTL_SECONDS": ("list_count_ttl_seconds", _seconds),
@@ -185,6 +243,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CHECKIN_MAX_RADIUS_M": ("checkin_max_radius_m", _positive_int),
     "PASSWORD_HASH_TIME_COST": ("password_hash_time_cost", _positive_int),
     "PASSWORD_HASH_MEMORY_KIB": ("password_hash_memory_kib", _positive_int),
+    "TRUSTED_PROXIES": ("trusted_proxies", _networks),
+    "LOG_FORMAT": ("log_format", _log_format),
 }
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from procrastinate import JobContext, RetryStrategy
+from procrastinate import JobContext
 
 from app.domain import jobs
 from app.domain.accounts.models import User
 from app.domain.notifications.templates import welcome_email
 from app.tasks.queue import app
 from app.tasks.resources import resources_of
+from app.tasks.retry import CappedExponentialRetry
 
-EMAIL_RETRY = RetryStrategy(max_attempts=8, exponential_wait=2)
+# An SMTP error or an open breaker: try again after 1 s, 2 s, 4 s … 5 min; after 10 runs the job is `failed`.
+EMAIL_RETRY = CappedExponentialRetry(max_attempts=10, max_wait=300)
 
 
 @app.task(
@@ -25,4 +27,4 @@ async def send_welcome_email(context: JobContext, user_id: str) -> None:
     if user is None:
         return  # the account is gone: nothing to welcome
     email = welcome_email(user, site_url=resources.settings.public_url)
-    resources.outbox.deliver(email, sender=resources.settings.email_from)
+    await resources.mailer.deliver(email, sender=resources.settings.email_from)

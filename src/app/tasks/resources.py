@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config.database import create_engine, create_session_maker
 from app.config.settings import Settings, get_settings
+from app.domain.notifications.delivery import Mailer, mailer_for
 from app.domain.notifications.email import Outbox
 
 
@@ -36,6 +37,11 @@ class TaskResources:
     @cached_property
     def outbox(self) -> Outbox:
         return Outbox(self.settings.outbox_dir)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        """SMTP when SMTP_HOST is set, else the outbox folder."""
+        return mailer_for(self.settings)
 
     async def aclose(self) -> None:
         if "engine" in self.__dict__:

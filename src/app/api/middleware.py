@@ -1,0 +1,113 @@
+"""The edge of every HTTP answer: security headers, HSTS behind TLS, and a request id for the logs."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config.logging import request_id
+
+Header = tuple[bytes, bytes]
+
+REQUEST_ID_HEADER = b"x-request-id"
+_FORWARDED_PROTO_HEADER = b"x-forwarded-proto"
+_VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# Scalar and Swagger UI load their bundles, styles, fonts and favicon from CDNs and bootstrap inline.
+DOCS_CSP = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
+        "font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com https://fonts.scalar.com",
+        "img-src 'self' data: https://cdn.jsdelivr.net",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+SECURITY_HEADERS: tuple[Header, ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"permissions-policy", b"geolocation=(self), camera=(), microphone=()"),
+)
+HSTS: Header = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+# The machine-readable documents under the docs path are data, not pages: they keep the strict policy.
+_SCHEMA_DOCUMENTS = (".json", ".yaml", ".yml")
+
+
+class EdgeMiddleware:
+    """Pure ASGI: adds the precomputed headers to `http.response.start` and binds the request id to the logs."""
+
+    __slots__ = ("_api", "_api_tls", "_docs", "_docs_path", "_docs_tls", "_trusted_proxies", "app")
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        trusted_proxies: Sequence[IPv4Network | IPv6Network] = (),
+        docs_path: str = "/schema",
+    ) -> None:
+        self.app = app
+        self._trusted_proxies = tuple(trusted_proxies)
+        self._docs_path = docs_path.rstrip("/")
+        api = (*SECURITY_HEADERS, (b"content-security-policy", API_CSP.encode()))
+        docs = (*SECURITY_HEADERS, (b"content-security-policy", DOCS_CSP.encode()))
+        self._api, self._api_tls = api, (*api, HSTS)
+        self._docs, self._docs_tls = docs, (*docs, HSTS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = forwarded_proto = None
+        for name, value in scope["headers"]:
+            if name == REQUEST_ID_HEADER:
+                incoming = value
+            elif name == _FORWARDED_PROTO_HEADER:
+                forwarded_proto = value
+        current = incoming.decode() if incoming and _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        tls = scope["scheme"] == "https" or self._forwarded_over_tls(scope, forwarded_proto)
+        path = scope["path"]
+        if path.startswith(self._docs_path) and not path.endswith(_SCHEMA_DOCUMENTS):
+            extra = self._docs_tls if tls else self._docs
+        else:
+            extra = self._api_tls if tls else self._api
+        id_header = (REQUEST_ID_HEADER, current.encode())
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # A copy: a replayed (cached) message must not collect headers twice.
+                message = {**message, "headers": [*message.get("headers", ()), *extra, id_header]}
+            await send(message)
+
+        token = request_id.set(current)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            request_id.reset(token)
+
+    def _forwarded_over_tls(self, scope: Scope, forwarded_proto: bytes | None) -> bool:
+        """Believe X-Forwarded-Proto only from a trusted proxy; its first value is the client's own scheme."""
+        if forwarded_proto is None or not self._trusted_proxies:
+            return False
+        if forwarded_proto.split(b",", 1)[0].strip().lower() != b"https":
+            return False
+        client = scope.get("client")
+        if not client:
+            return False
+        try:
+            peer = ip_address(client[0])
+        except ValueError:  # a Unix socket or a test client's name
+            return False
+        return any(peer in network for network in self._trusted_proxies)
