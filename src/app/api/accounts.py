@@ -70,6 +70,11 @@ def profile_read(user: User, settings: NamedDependency[Settings]) -> ProfileRead
     )
 
 
+def _profile_edit_operation_id(route_handler: Any, http_method: Any, path_components: list[Any]) -> str:
+    """One handler on two paths (the original API's and the profile's own): one operation id for each."""
+    return "updateMyProfile" if "update" in path_components else "patchMyProfile"
+
+
 class TokenController(Controller):
     path = "/api/token"
     tags = ["auth"]
@@ -139,8 +144,8 @@ class UserController(Controller):
         return profile_read(current_user, settings)
 
     @patch(
-        "/profile/update/",
-        operation_id="updateMyProfile",
+        ["/profile/update/", "/profile/"],
+        operation_id=_profile_edit_operation_id,
         summary="Edit the caller's profile",
         security=BEARER,
         responses=problems(400, 401),
@@ -152,24 +157,7 @@ class UserController(Controller):
         accounts: NamedDependency[AccountService],
         settings: NamedDependency[Settings],
     ) -> ProfileRead:
-        """Only the fields sent change; `birth_date: null` clears it."""
-        return profile_read(await accounts.update_profile(current_user, data), settings)
-
-    @patch(
-        "/profile/",
-        operation_id="patchMyProfile",
-        summary="Edit the caller's profile (same as update)",
-        security=BEARER,
-        responses=problems(400, 401),
-    )
-    async def patch_profile(
-        self,
-        data: JSONBody[ProfileUpdate],
-        current_user: NamedDependency[User],
-        accounts: NamedDependency[AccountService],
-        settings: NamedDependency[Settings],
-    ) -> ProfileRead:
-        """The same edit as `updateMyProfile`, on the profile's own path."""
+        """Only the fields sent change; `birth_date: null` clears it. The same edit answers on both paths."""
         return profile_read(await accounts.update_profile(current_user, data), settings)
 
     @get(
