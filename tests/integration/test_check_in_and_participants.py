@@ -316,3 +316,24 @@ def test_history_issues_a_constant_number_of_queries(
         assert client.get(f"/api/users/history/?page_size={size}", headers=factory.auth(volunteer)).status_code == 200
         counts.append(log.count - before)
     assert counts[0] == counts[1], counts
+
+
+def test_staff_decide_like_the_organizer_and_participants_cannot(
+    client: TestClient[Litestar], factory: Factory
+) -> None:
+    organizer, staff = factory.user("org"), factory.user("equipe", is_staff=True)
+    event_id = factory.event(organizer)
+    factory.execute("UPDATE events SET requires_approval = true WHERE id = :id", id=event_id)
+    first, second = factory.user("a1"), factory.user("a2")
+    first_id, second_id = joined(client, factory, event_id, first), joined(client, factory, event_id, second)
+    path = f"/api/events/{event_id}/participants"
+    assert (
+        client.patch(f"{path}/{second_id}/", json={"status": "confirmed"}, headers=factory.auth(first)).status_code
+        == 403
+    )
+    assert client.patch(f"{path}/{second_id}/", json={"status": "confirmed"}).status_code == 401
+    assert factory.scalar("SELECT status FROM event_participants WHERE id = :id", id=second_id) == "pending"
+    by_staff = client.patch(f"{path}/{first_id}/", json={"status": "confirmed"}, headers=factory.auth(staff))
+    assert by_staff.status_code == 200 and by_staff.json()["status"] == "confirmed"
+    missing = client.patch(f"{path}/{event_id}/", json={"status": "confirmed"}, headers=factory.auth(staff))
+    assert missing.status_code == 404
