@@ -497,9 +497,9 @@ class EventQueries:
     async def nearby(self, circle: Circle, limit: int, now: dt.datetime) -> list[NearbyEventRead]:
         """Published, upcoming, public events within the circle, nearest first (great-circle distance).
 
-        The GiST index hands out events in order of flat distance in degrees (a KNN scan that reads only a
-        few entries); the exact distances of a few more candidates than asked are then compared. When the
-        candidates cannot prove that no closer event was left out (see `_proven`), the exact search runs."""
+        The GiST index narrows to the bounding box and the candidates come ordered by flat distance in
+        degrees; only a few more candidates than asked are measured exactly and joined. When they cannot
+        prove that no closer event was left out (see `_proven`), the exact search runs."""
         wanted = 2 * limit + 10
         sql = _Sql()
         sql.where("e.is_public AND e.status = 'published'")
