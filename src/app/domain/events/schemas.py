@@ -11,6 +11,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from app.domain.comments.schemas import CommentRead
 from app.domain.participation.schemas import ParticipantRead
+from app.domain.patches import PatchBody
 from app.domain.resources.schemas import ResourceRead
 
 EventStatus = Literal["draft", "published", "cancelled", "completed"]
@@ -37,7 +38,7 @@ class CategoryWrite(msgspec.Struct, kw_only=True):
     color: Annotated[str, Meta(pattern=r"^#[0-9A-Fa-f]{6}$")] = "#15803d"
 
 
-class CategoryPatch(msgspec.Struct, kw_only=True, omit_defaults=True):
+class CategoryPatch(PatchBody):
     name: Annotated[str, Meta(min_length=2, max_length=100)] | UnsetType = UNSET
     description: str | UnsetType = UNSET
     icon: Annotated[str, Meta(max_length=50)] | UnsetType = UNSET
@@ -71,7 +72,7 @@ class EventWrite(msgspec.Struct, kw_only=True):
     cover_image_url: str = ""
 
 
-class EventPatch(msgspec.Struct, kw_only=True, omit_defaults=True):
+class EventPatch(PatchBody):
     """PATCH body: absent fields keep their value; `null` clears the nullable ones."""
 
     title: str | UnsetType = UNSET
@@ -95,9 +96,6 @@ class EventPatch(msgspec.Struct, kw_only=True, omit_defaults=True):
     provided_tools: str | UnsetType = UNSET
     what_to_bring: str | UnsetType = UNSET
     cover_image_url: str | UnsetType = UNSET
-
-    def changes(self) -> dict[str, Any]:
-        return {field: value for field in self.__struct_fields__ if (value := getattr(self, field)) is not UNSET}
 
 
 class EventRead(msgspec.Struct, kw_only=True):

@@ -55,10 +55,8 @@ class EventService:
         category = await self.session.get(EventCategory, category_id)
         if category is None:
             raise NotFound("category_not_found")
-        for field in data.__struct_fields__:
-            value = getattr(data, field)
-            if isinstance(value, str):
-                setattr(category, field, value.strip() if field == "name" else value)
+        for field, value in data.changes().items():
+            setattr(category, field, value.strip() if field == "name" else value)
         await self._flush_category()
         return category
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
+
+from app.domain.patches import PatchBody
 
 ResourceType = Literal["tool", "material", "equipment", "other"]
 ResourceName = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -23,7 +25,7 @@ class ResourceWrite(msgspec.Struct, kw_only=True):
     unit: Unit = "unidades"
 
 
-class ResourcePatch(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ResourcePatch(PatchBody):
     """PATCH body: absent fields keep their value."""
 
     name: ResourceName | UnsetType = UNSET
@@ -31,9 +33,6 @@ class ResourcePatch(msgspec.Struct, kw_only=True, omit_defaults=True):
     resource_type: ResourceType | UnsetType = UNSET
     quantity_needed: QuantityNeeded | UnsetType = UNSET
     unit: Unit | UnsetType = UNSET
-
-    def changes(self) -> dict[str, Any]:
-        return {field: value for field in self.__struct_fields__ if (value := getattr(self, field)) is not UNSET}
 
 
 class ResourceRead(msgspec.Struct, kw_only=True):
