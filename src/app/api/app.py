@@ -22,6 +22,7 @@ from app.api.dependencies import provide_accounts, provide_settings, provide_tra
 from app.api.errors import EXCEPTION_HANDLERS
 from app.api.events import CategoryController, EventController
 from app.api.health import HealthController
+from app.api.impact import ImpactController, MonthlyReportController, ReportController
 from app.api.middleware import EdgeMiddleware
 from app.api.resources import ResourceController
 from app.config.database import QueryLog, create_read_pool, sqlalchemy_config
@@ -73,6 +74,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EventController,
             CommentController,
             ResourceController,
+            ReportController,
+            ImpactController,
+            MonthlyReportController,
         ],
         plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],
         on_startup=[open_databases],
@@ -125,6 +129,9 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="categories", description="Kinds of action: Limpeza, Plantio, Monitoramento, Educação"),
             Tag(name="comments", description="Talk about an event: comments and one level of replies"),
             Tag(name="resources", description="What a mutirão needs, and the volunteers' pledges to bring it"),
+            Tag(
+                name="impact", description="Impact reports, verified statistics, badges, leaderboards, monthly reports"
+            ),
             Tag(name="health", description="Probes"),
         ],
         use_handler_docstrings=True,

@@ -102,6 +102,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "birth_date_invalid": ("Data de nascimento inválida.", "Invalid birth date."),
     # events
     "event_not_found": ("Evento não encontrado.", "Event not found."),
+    "report_not_found": ("Este evento ainda não tem relatório de impacto.", "This event has no impact report yet."),
+    "report_exists": (
+        "Este evento já tem relatório de impacto; edite-o.",
+        "This event already has an impact report; edit it instead.",
+    ),
+    "report_locked": (
+        "O relatório só pode ser editado até 30 dias depois de enviado.",
+        "The report can only be edited for 30 days after it was filed.",
+    ),
+    "event_not_ended": (
+        "O relatório só pode ser enviado depois que o evento terminar.",
+        "The report can only be filed once the event has ended.",
+    ),
+    "event_not_held": (
+        "Eventos em rascunho ou cancelados não têm relatório.",
+        "Draft or cancelled events have no report.",
+    ),
+    "monthly_report_not_found": (
+        "Ainda não há relatório para este mês.",
+        "There is no report for this month yet.",
+    ),
+    "invalid_month": ("Mês inválido: {value}. Use AAAA-MM.", "Invalid month: {value}. Use YYYY-MM."),
     "invalid_page": ("Página inválida.", "Invalid page."),
     "category_not_found": ("Categoria não encontrada.", "Category not found."),
     "category_name_taken": ("Já existe uma categoria com este nome.", "A category with this name already exists."),

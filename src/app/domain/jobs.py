@@ -27,6 +27,10 @@ class Job(msgspec.Struct, frozen=True):
 
 # Every background task, named once: the tasks package registers them under these names.
 SEND_WELCOME_EMAIL = Job("send_welcome_email", queue="emails")
+PROCESS_EVENT_REPORT_STATISTICS = Job("process_event_report_statistics", queue="statistics")
+UPDATE_USER_STATISTICS = Job("update_user_statistics", queue="statistics")
+CHECK_AND_AWARD_BADGES = Job("check_and_award_badges", queue="statistics")
+GENERATE_MONTHLY_IMPACT_REPORT = Job("generate_monthly_impact_report", queue="reports")
 
 _DEFER_SQL = text(
     """

@@ -4,7 +4,9 @@ from app.domain.accounts import models as accounts
 from app.domain.base import metadata
 from app.domain.comments import models as comments
 from app.domain.events import models as events
+from app.domain.impact import models as impact
+from app.domain.notifications import models as notifications
 from app.domain.participation import models as participation
 from app.domain.resources import models as resources
 
-__all__ = ("accounts", "comments", "events", "metadata", "participation", "resources")
+__all__ = ("accounts", "comments", "events", "impact", "metadata", "notifications", "participation", "resources")

@@ -18,6 +18,6 @@ def _pool_from_settings(**kwargs: Any) -> psycopg_pool.AsyncConnectionPool:
 
 app = procrastinate.App(
     connector=procrastinate.PsycopgConnector(pool_factory=_pool_from_settings),
-    import_paths=["app.tasks.accounts"],
+    import_paths=["app.tasks.accounts", "app.tasks.impact", "app.tasks.schedules"],
     worker_defaults={"additional_context": {"resources": TaskResources()}},
 )

@@ -66,6 +66,15 @@ class User(UUIDAuditBase):
 
 class UserProfile(UUIDAuditBase):
     __tablename__ = "user_profiles"
+    __table_args__ = (
+        # The all-time leaderboard: public profiles by verified hours, read in index order.
+        Index(
+            "ix_user_profiles_leaderboard",
+            literal_column("total_hours_volunteered DESC"),
+            "user_id",
+            postgresql_where=literal_column("is_public_profile"),
+        ),
+    )
 
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     phone: Mapped[str] = mapped_column(String(20), default="")
@@ -82,6 +91,8 @@ class UserProfile(UUIDAuditBase):
     # Counters written only by the statistics jobs, from verified data.
     total_events_participated: Mapped[int] = mapped_column(Integer, default=0)
     total_hours_volunteered: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    trash_collected_kg: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0), server_default="0")
+    trees_planted: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0), server_default="0")
 
     user: Mapped[User] = relationship(back_populates="profile")
 

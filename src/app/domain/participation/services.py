@@ -18,6 +18,7 @@ from app.domain.accounts.models import User, UserProfile
 from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.domain.events.models import Event
 from app.domain.events.queries import great_circle_km
+from app.domain.impact.services import StatisticsService
 from app.domain.participation.models import ACTIVE_STATUSES, EventParticipant, arrival_sequence
 from app.domain.participation.queries import Audience, participant_audience
 from app.domain.participation.schemas import CheckInRequest, JoinRequest
@@ -204,6 +205,8 @@ class ParticipationService:
             participation.check_in_time = now
             participation.updated_at = now
             await self.session.flush()
+            # A check-in is verified presence: the volunteer's statistics follow, in this transaction.
+            await StatisticsService(self.session).queue_user_statistics(target)
         return participation
 
     async def check_in_code(self, event_id: UUID, user: User, *, rotate: bool = False) -> str:

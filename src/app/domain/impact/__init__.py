@@ -1,0 +1,1 @@
+"""Impact: what mutirões achieved — organizers' reports, volunteers' verified statistics, badges, monthly reports."""
