@@ -63,7 +63,7 @@ _CATEGORIES_SQL = text(
            coalesce(sum(f.area), 0) AS area_cleaned_m2
     FROM event_categories c LEFT JOIN figures f ON f.category_id = c.id
     GROUP BY c.id, c.name, c.color, c.created_at
-    ORDER BY c.created_at, c.name
+    ORDER BY c.created_at, c.id
     """
 )
 _CITIES_SQL = text(
