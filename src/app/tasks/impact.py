@@ -1,7 +1,7 @@
 """Impact tasks: statistics from verified data, badges, and the monthly impact report.
 
 Each is safe to run twice: it recomputes from check-ins and reports, and a badge is awarded once (a unique
-constraint). Jobs for one user share a Procrastinate lock, so two workers never interleave them.
+constraint). Two workers never interleave one user's jobs: each takes the user's database lock first.
 """
 
 from __future__ import annotations

@@ -251,6 +251,10 @@ _AWARD_BADGES_SQL = text(
 )
 
 
+_STATISTICS_LOCK_SPACE = 5_110_001  # the first key of this domain's advisory locks
+_LOCK_USER_SQL = text("SELECT pg_advisory_xact_lock(:space, hashtext(:user_id))")
+
+
 class StatisticsService:
     """The bodies of the statistics jobs. Each is safe to run twice: it recomputes from verified data."""
 
@@ -279,11 +283,16 @@ class StatisticsService:
             jobs.UPDATE_USER_STATISTICS,
             # One waiting job per user is enough: it reads the data as it is when it runs.
             queueing_lock=f"user-statistics:{user_id}",
-            lock=f"user-statistics:{user_id}",
             user_id=str(user_id),
         )
 
+    async def _lock_user(self, user_id: UUID) -> None:
+        # One statistics transaction per user at a time: a run that read older check-ins must not commit last.
+        # (A database lock rather than a Procrastinate `lock`: the worker would idle on jobs it cannot take.)
+        await self.session.execute(_LOCK_USER_SQL, {"space": _STATISTICS_LOCK_SPACE, "user_id": str(user_id)})
+
     async def update_user(self, user_id: UUID) -> None:
+        await self._lock_user(user_id)
         params = {"user_id": user_id}
         await self.session.execute(_DROP_STALE_CONTRIBUTIONS_SQL, params)
         await self.session.execute(_WRITE_CONTRIBUTIONS_SQL, params)
@@ -292,12 +301,12 @@ class StatisticsService:
             self.session,
             jobs.CHECK_AND_AWARD_BADGES,
             queueing_lock=f"badges:{user_id}",
-            lock=f"user-statistics:{user_id}",
             user_id=str(user_id),
         )
 
     async def award_badges(self, user_id: UUID) -> list[str]:
         """Award what the verified figures earn; return the codes awarded now (none the second time)."""
+        await self._lock_user(user_id)
         result = await self.session.execute(
             _AWARD_BADGES_SQL, {"user_id": user_id, "founding": list(FOUNDING_CATEGORY_IDS)}
         )
