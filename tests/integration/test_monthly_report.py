@@ -4,11 +4,15 @@ stored once per month, served as JSON and as a chart. Every expected figure is c
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
+import anyio
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -255,3 +259,24 @@ async def test_the_quarter_hour_tick_at_03_00_on_the_1st_produces_the_previous_m
     await run_jobs(settings)
     assert factory.count("procrastinate_jobs", "task_name = 'generate_monthly_impact_report'") == 1
     assert client.get("/api/reports/monthly/2026-10/").status_code == 200
+
+
+@pytest.mark.anyio
+async def test_an_operator_runs_any_month_by_hand_with_the_procrastinate_cli(
+    client: TestClient[Litestar], factory: Factory, settings: Settings, tmp_path: Path
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TEST_DATABASE_URL"}}
+    result = await anyio.run_process(
+        [
+            Path(sys.executable).parent / "procrastinate",
+            "--app=app.tasks.queue.app",
+            "defer",
+            "generate_monthly_impact_report",
+            '{"month": "2026-06"}',
+        ],
+        env={**environment, "DATABASE_URL": settings.psycopg_conninfo, "DATA_DIR": str(tmp_path)},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    await run_jobs(settings)
+    assert client.get("/api/reports/monthly/2026-06/").json()["events_held"] == 0
