@@ -298,43 +298,40 @@ def test_the_badge_catalogue_in_both_languages(client: TestClient[Litestar]) -> 
     assert english[0]["name"] == "First mutirão"
 
 
-def give(factory: Factory, user_id: UUID, event_id: UUID, hours: float, *, days_ago: int = 0) -> None:
-    """A verified contribution, as update_user_statistics writes it (and the profile's totals with it)."""
+def attended(
+    factory: Factory, organizer: UUID, user_id: UUID, hours: float, *, category: str = "Limpeza", days_ago: float = 0.5
+) -> None:
+    """A checked-in participation at an event of `hours` hours that ended `days_ago` days ago."""
+    event_id = factory.event(organizer, category=category, hours=hours)
+    end_in_the_past(factory, event_id, days_ago=days_ago)
     factory.execute(
         """
-        INSERT INTO volunteer_contributions
-            (id, user_id, event_id, category_id, held_at, hours, trash_collected_kg, trees_planted)
-        SELECT gen_random_uuid(), :u, e.id, e.category_id, now() - make_interval(days => :ago), :h, 0, 0
-        FROM events e WHERE e.id = :e
+        INSERT INTO event_participants (id, event_id, user_id, status, emergency_contact, emergency_phone,
+            special_needs, experience_level, checked_in, check_in_time, joined_at, created_at, updated_at)
+        VALUES (gen_random_uuid(), :e, :u, 'confirmed', '', '', '', 'beginner', true, now(), now(), now(), now())
         """,
-        u=user_id,
         e=event_id,
-        h=hours,
-        ago=days_ago,
-    )
-    factory.execute(
-        """
-        UPDATE user_profiles SET total_hours_volunteered = total_hours_volunteered + :h,
-               total_events_participated = total_events_participated + 1
-        WHERE user_id = :u
-        """,
         u=user_id,
-        h=hours,
     )
 
 
-def test_the_leaderboard_ranks_public_profiles_by_verified_hours(
-    client: TestClient[Litestar], factory: Factory
+async def update_statistics(settings: Settings, users: list[UUID]) -> None:
+    await defer(settings, [(jobs.UPDATE_USER_STATISTICS, {"user_id": str(user)}) for user in users])
+    await run_jobs(settings)
+
+
+@pytest.mark.anyio
+async def test_the_leaderboard_ranks_public_profiles_by_verified_hours(
+    client: TestClient[Litestar], factory: Factory, settings: Settings
 ) -> None:
     organizer = factory.user("org")
-    cleanup = factory.event(organizer, category="Limpeza")
-    planting = factory.event(organizer, category="Plantio")
     ana, bia, caio, dora = (factory.user(n) for n in ("ana", "bia", "caio", "dora"))
     secret = factory.user("sigilo", is_public_profile=False)
-    give(factory, ana, cleanup, 5)
-    give(factory, bia, planting, 8, days_ago=400)  # more than a year ago
-    give(factory, caio, planting, 3)
-    give(factory, secret, cleanup, 50)
+    attended(factory, organizer, ana, 5)
+    attended(factory, organizer, bia, 8, category="Plantio", days_ago=400)  # more than a year ago
+    attended(factory, organizer, caio, 3, category="Plantio")
+    attended(factory, organizer, secret, 50)
+    await update_statistics(settings, [ana, bia, caio, dora, secret])
 
     board = client.get("/api/users/leaderboard/").json()
     assert [(e["username"], e["rank"], e["total_hours_volunteered"]) for e in board["results"]] == [
@@ -363,13 +360,15 @@ def test_the_leaderboard_ranks_public_profiles_by_verified_hours(
         assert response.status_code == 400, (bad, response.text)
 
 
-def test_the_leaderboard_issues_a_constant_number_of_queries(
-    client: TestClient[Litestar], app: Litestar, factory: Factory
+@pytest.mark.anyio
+async def test_the_leaderboard_issues_a_constant_number_of_queries(
+    client: TestClient[Litestar], app: Litestar, factory: Factory, settings: Settings
 ) -> None:
     organizer = factory.user("org")
-    event_id = factory.event(organizer)
-    for n in range(40):
-        give(factory, factory.user(), event_id, n + 1)
+    volunteers = [factory.user() for _ in range(40)]
+    for n, volunteer in enumerate(volunteers):
+        attended(factory, organizer, volunteer, n + 1)
+    await update_statistics(settings, volunteers)
     log = app.state.query_log
     counts = []
     for query in ("page_size=5", "page_size=40", "period=month&page_size=5", "period=month&page_size=40"):
@@ -383,3 +382,24 @@ def test_the_leaderboard_issues_a_constant_number_of_queries(
 def test_stats_need_a_token(client: TestClient[Litestar]) -> None:
     assert client.get("/api/users/stats/").status_code == 401
     assert client.get("/api/users/badges/earned/").status_code == 401
+
+
+@pytest.mark.anyio
+async def test_a_profile_made_private_leaves_the_leaderboard_at_once(
+    client: TestClient[Litestar], factory: Factory, settings: Settings
+) -> None:
+    organizer, ana, bia = factory.user("org"), factory.user("ana"), factory.user("bia")
+    attended(factory, organizer, ana, 5)
+    attended(factory, organizer, bia, 2)
+    await update_statistics(settings, [ana, bia])
+
+    def board() -> list[str]:
+        return [entry["username"] for entry in client.get("/api/users/leaderboard/?period=month").json()["results"]]
+
+    assert board() == ["ana", "bia"]
+    hidden = client.patch("/api/users/profile/", json={"is_public_profile": False}, headers=factory.auth(ana))
+    assert hidden.status_code == 200, hidden.text
+    assert board() == ["bia"]
+    assert client.get("/api/users/leaderboard/?period=month").json()["count"] == 1
+    client.patch("/api/users/profile/", json={"is_public_profile": True}, headers=factory.auth(ana))
+    assert board() == ["ana", "bia"]

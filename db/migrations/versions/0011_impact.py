@@ -230,20 +230,32 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_contributions")),
     )
-    op.create_index(
-        "ix_volunteer_contributions_category_held_user",
-        "volunteer_contributions",
-        ["category_id", "held_at", "user_id"],
-        unique=False,
-        postgresql_include=["hours"],
-    )
     op.create_index(op.f("ix_volunteer_contributions_event_id"), "volunteer_contributions", ["event_id"], unique=False)
+    op.create_table(
+        "volunteer_totals",
+        sa.Column("id", sa.GUID(length=16), nullable=False),
+        sa.Column("user_id", sa.GUID(length=16), nullable=False),
+        sa.Column("period", sa.String(length=8), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("category_key", sa.Uuid(), nullable=False),
+        sa.Column("hours", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("events", sa.Integer(), nullable=False),
+        sa.Column("public", sa.Boolean(), nullable=False),
+        sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
+        sa.CheckConstraint("period IN ('all', 'year', 'month')", name=op.f("ck_volunteer_totals_period_known")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_volunteer_totals_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_totals")),
+        sa.UniqueConstraint(
+            "user_id", "period", "period_start", "category_key", name=op.f("uq_volunteer_totals_user_id")
+        ),
+    )
     op.create_index(
-        "ix_volunteer_contributions_held_user",
-        "volunteer_contributions",
-        ["held_at", "user_id"],
+        "ix_volunteer_totals_board",
+        "volunteer_totals",
+        ["period", "period_start", "category_key", "public", sa.literal_column("hours DESC"), "user_id"],
         unique=False,
-        postgresql_include=["hours"],
     )
     op.create_index(
         "uq_volunteer_contributions_user_event", "volunteer_contributions", ["user_id", "event_id"], unique=True
@@ -255,13 +267,6 @@ def upgrade() -> None:
     op.add_column(
         "user_profiles",
         sa.Column("trees_planted", sa.Numeric(precision=10, scale=2), nullable=False, server_default="0"),
-    )
-    op.create_index(
-        "ix_user_profiles_leaderboard",
-        "user_profiles",
-        [sa.literal_column("total_hours_volunteered DESC"), "user_id"],
-        unique=False,
-        postgresql_where=sa.text("is_public_profile"),
     )
     for position, badge in enumerate(BADGES, start=1):
         badge_id, code, name, name_en, description, description_en, icon, criterion, threshold = badge
@@ -286,21 +291,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(
-        "ix_user_profiles_leaderboard", table_name="user_profiles", postgresql_where=sa.text("is_public_profile")
-    )
     op.drop_column("user_profiles", "trees_planted")
     op.drop_column("user_profiles", "trash_collected_kg")
     op.drop_index("uq_volunteer_contributions_user_event", table_name="volunteer_contributions")
-    op.drop_index(
-        "ix_volunteer_contributions_held_user", table_name="volunteer_contributions", postgresql_include=["hours"]
-    )
+    op.drop_index("ix_volunteer_totals_board", table_name="volunteer_totals")
+    op.drop_table("volunteer_totals")
     op.drop_index(op.f("ix_volunteer_contributions_event_id"), table_name="volunteer_contributions")
-    op.drop_index(
-        "ix_volunteer_contributions_category_held_user",
-        table_name="volunteer_contributions",
-        postgresql_include=["hours"],
-    )
     op.drop_table("volunteer_contributions")
     op.drop_table("event_reports")
     op.drop_index(op.f("ix_user_badges_badge_id"), table_name="user_badges")

@@ -20,9 +20,9 @@ from app.domain.accounts.models import User
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.events.models import EventCategory
 from app.domain.impact.chart import monthly_chart_svg
-from app.domain.impact.models import EventReport, MonthlyImpactReport
-from app.domain.impact.periods import month_label, parse_month, period_bounds
-from app.domain.impact.queries import ImpactQueries, category_impacts, city_impacts
+from app.domain.impact.models import EVERY_CATEGORY, EventReport, MonthlyImpactReport
+from app.domain.impact.periods import month_label, parse_month, period_start
+from app.domain.impact.queries import ImpactQueries, Slice, category_impacts, city_impacts
 from app.domain.impact.schemas import (
     BadgeRead,
     EarnedBadgeRead,
@@ -173,10 +173,8 @@ class ImpactController(Controller):
         time) and category; ties share a rank. Paginated."""
         category_id = await _category_id(transaction, category)
         window = Window(page, page_size, limit)
-        bounds = period_bounds(period, utcnow(), settings.app_timezone)
-        count, entries = await ImpactQueries(transaction).leaderboard(
-            bounds, category_id, offset=window.offset, limit=window.size
-        )
+        board = _slice(period, category_id, settings)
+        count, entries = await ImpactQueries(transaction).leaderboard(board, offset=window.offset, limit=window.size)
         next_link, previous_link = window.links(request, count)
         return LeaderboardPage(
             count=count, next=next_link, previous=previous_link, period=period, category=category_id, results=entries
@@ -194,8 +192,7 @@ class ImpactController(Controller):
     ) -> RankRead:
         """Where the caller stands among public profiles (the same order as the leaderboard)."""
         category_id = await _category_id(transaction, category)
-        bounds = period_bounds(period, utcnow(), settings.app_timezone)
-        standing = await ImpactQueries(transaction).standing(current_user.id, bounds, category_id)
+        standing = await ImpactQueries(transaction).standing(current_user.id, _slice(period, category_id, settings))
         return RankRead(
             rank=standing.rank,
             ranked_users=standing.ranked_users,
@@ -263,6 +260,15 @@ async def _monthly(transaction: AsyncSession, raw_month: str) -> MonthlyImpactRe
     if report is None:
         raise NotFound("monthly_report_not_found")
     return report
+
+
+def _slice(period: str, category_id: UUID | None, settings: Settings) -> Slice:
+    """The current calendar month or year in APP_TIMEZONE, or all time; one category or every one."""
+    return Slice(
+        period=period,
+        period_start=period_start(period, utcnow(), settings.app_timezone),
+        category_key=category_id or EVERY_CATEGORY,
+    )
 
 
 async def _category_id(transaction: AsyncSession, value: str | None) -> UUID | None:

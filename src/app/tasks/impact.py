@@ -42,8 +42,9 @@ async def process_event_report_statistics(context: JobContext, report_id: str) -
     retry=STATISTICS_RETRY,
 )
 async def update_user_statistics(context: JobContext, user_id: str) -> None:
-    async with resources_of(context).sessions.begin() as session:
-        await StatisticsService(session).update_user(UUID(user_id))
+    resources = resources_of(context)
+    async with resources.sessions.begin() as session:
+        await StatisticsService(session).update_user(UUID(user_id), timezone=resources.settings.app_timezone)
 
 
 @app.task(

@@ -66,15 +66,6 @@ class User(UUIDAuditBase):
 
 class UserProfile(UUIDAuditBase):
     __tablename__ = "user_profiles"
-    __table_args__ = (
-        # The all-time leaderboard: public profiles by verified hours, read in index order.
-        Index(
-            "ix_user_profiles_leaderboard",
-            literal_column("total_hours_volunteered DESC"),
-            "user_id",
-            postgresql_where=literal_column("is_public_profile"),
-        ),
-    )
 
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     phone: Mapped[str] = mapped_column(String(20), default="")

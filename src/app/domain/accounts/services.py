@@ -23,6 +23,7 @@ from app.domain.accounts.schemas import (
 )
 from app.domain.accounts.tokens import TokenCodec
 from app.domain.errors import AuthenticationFailed, FieldError, NotFound, ValidationFailed
+from app.domain.impact.services import StatisticsService
 from app.domain.time import utcnow
 
 USERNAME_PATTERN = re.compile(r"^[\w.@+-]{3,150}$")
@@ -205,6 +206,7 @@ class AccountService:
             if isinstance(value, str):
                 setattr(user, field, value.strip())
         profile = user.profile
+        was_public = profile.is_public_profile
         for field in (
             "phone",
             "birth_date",
@@ -224,6 +226,8 @@ class AccountService:
             profile.notification_preferences = {**profile.notification_preferences, **data.notification_preferences}
         profile.updated_at = utcnow()
         await self.session.flush()
+        if profile.is_public_profile != was_public:
+            await StatisticsService(self.session).follow_privacy(user.id, profile.is_public_profile)
         return user
 
     async def change_password(self, user: User, data: ChangePasswordRequest) -> TokenPair:

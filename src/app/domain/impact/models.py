@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -18,6 +19,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
+    literal_column,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -72,18 +75,7 @@ class VolunteerContribution(UUIDBase):
     """One volunteer's verified share of one event (they checked in). Rewritten by update_user_statistics."""
 
     __tablename__ = "volunteer_contributions"
-    __table_args__ = (
-        Index("uq_volunteer_contributions_user_event", "user_id", "event_id", unique=True),
-        # Leaderboards by period, and by category and period, read only these indexes.
-        Index("ix_volunteer_contributions_held_user", "held_at", "user_id", postgresql_include=["hours"]),
-        Index(
-            "ix_volunteer_contributions_category_held_user",
-            "category_id",
-            "held_at",
-            "user_id",
-            postgresql_include=["hours"],
-        ),
-    )
+    __table_args__ = (Index("uq_volunteer_contributions_user_event", "user_id", "event_id", unique=True),)
 
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     event_id: Mapped[UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
@@ -92,6 +84,44 @@ class VolunteerContribution(UUIDBase):
     hours: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     trash_collected_kg: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     trees_planted: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+
+
+# `category_key` of the totals over every category.
+EVERY_CATEGORY = UUID(int=0)
+# `period_start` of the all-time totals.
+ALL_TIME = dt.date(1970, 1, 1)
+
+
+class VolunteerTotal(UUIDBase):
+    """A volunteer's verified hours and events in one slice — all time, a calendar year or month (APP_TIMEZONE),
+    every category or one — summed from their contributions by update_user_statistics. Leaderboards read these
+    in index order instead of summing contributions on every request."""
+
+    __tablename__ = "volunteer_totals"
+    __table_args__ = (
+        CheckConstraint("period IN ('all', 'year', 'month')", name="period_known"),
+        UniqueConstraint("user_id", "period", "period_start", "category_key"),
+        # A board and its count are one range of this index: a slice's public totals, most hours first.
+        Index(
+            "ix_volunteer_totals_board",
+            "period",
+            "period_start",
+            "category_key",
+            "public",
+            literal_column("hours DESC"),
+            "user_id",
+        ),
+    )
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    category_key: Mapped[UUID] = mapped_column(Uuid)
+    hours: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    events: Mapped[int] = mapped_column(Integer)
+    # The profile's `is_public_profile`, copied so that a board is counted from the index alone; it follows the
+    # profile in the same transaction (AccountService.update_profile → StatisticsService.follow_privacy).
+    public: Mapped[bool] = mapped_column(Boolean)
 
 
 class Badge(UUIDAuditBase):

@@ -7,6 +7,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from app.domain.errors import ValidationFailed
+from app.domain.impact.models import ALL_TIME
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -46,11 +47,11 @@ def this_month(now: dt.datetime, timezone: str) -> tuple[dt.datetime, dt.datetim
     return instant(start, timezone), instant(next_month(start), timezone)
 
 
-def period_bounds(period: str, now: dt.datetime, timezone: str) -> tuple[dt.datetime, dt.datetime] | None:
-    """The current calendar month or year in `timezone` as [start, end) instants; None for all time."""
+def period_start(period: str, now: dt.datetime, timezone: str) -> dt.date:
+    """The first day of the current calendar month or year in `timezone`; ALL_TIME for all time."""
     today = now.astimezone(ZoneInfo(timezone)).date()
     if period == "month":
-        return this_month(now, timezone)
+        return month_start(today)
     if period == "year":
-        return instant(dt.date(today.year, 1, 1), timezone), instant(dt.date(today.year + 1, 1, 1), timezone)
-    return None
+        return dt.date(today.year, 1, 1)
+    return ALL_TIME

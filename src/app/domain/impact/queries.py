@@ -1,8 +1,7 @@
 """Reading impact: a volunteer's statistics and badges, leaderboards, monthly reports.
 
-Each read is a fixed number of queries whatever the page size. Leaderboards read indexes only: all-time
-from the profiles' totals (partial index on public profiles by hours), by period or category from the
-contributions' covering indexes.
+Each read is a fixed number of queries whatever the page size. A leaderboard reads one slice of the volunteers'
+totals (kept by update_user_statistics) in the order of its index, never summing contributions per request.
 """
 
 from __future__ import annotations
@@ -45,76 +44,53 @@ _STATS_SQL = text(
     """
 )
 
-# All time, every category: the profiles' totals, in the order of the partial index.
-_ALL_TIME_COUNT_SQL = text(
-    "SELECT count(*) FROM user_profiles p WHERE p.is_public_profile AND p.total_hours_volunteered > 0"
-)
-_ALL_TIME_PAGE_SQL = text(
-    """
-    SELECT rank() OVER (ORDER BY p.total_hours_volunteered DESC) AS rank, p.user_id, u.username, u.first_name,
-           u.last_name, p.avatar_url, p.city, p.total_hours_volunteered AS hours,
-           p.total_events_participated AS events
-    FROM user_profiles p JOIN users u ON u.id = p.user_id
-    WHERE p.is_public_profile AND p.total_hours_volunteered > 0
-    ORDER BY p.total_hours_volunteered DESC, p.user_id
-    LIMIT :limit OFFSET :offset
-    """
-)
-# A period and/or a category: summed from the contributions of that slice.
-_SLICE_TOTALS = """
-    WITH totals AS (
-        SELECT c.user_id, sum(c.hours) AS hours, count(*) AS events
-        FROM volunteer_contributions c
-        WHERE c.held_at >= :held_from AND c.held_at < :held_to
-          AND (CAST(:category AS uuid) IS NULL OR c.category_id = CAST(:category AS uuid))
-        GROUP BY c.user_id
-    )
+# A leaderboard is one slice of the volunteers' totals (period, its start, category), read in index order.
+_SLICE = """
+    FROM volunteer_totals t
+    WHERE t.period = :period AND t.period_start = :period_start AND t.category_key = :category_key
+      AND t.public AND t.hours > 0
 """
-_SLICE_COUNT_SQL = text(
-    _SLICE_TOTALS
-    + """
-    SELECT count(*) FROM totals t JOIN user_profiles p ON p.user_id = t.user_id
-    WHERE p.is_public_profile AND t.hours > 0
+_BOARD_COUNT_SQL = text("SELECT count(*)" + _SLICE)
+_BOARD_PAGE_SQL = text(
     """
-)
-_SLICE_PAGE_SQL = text(
-    _SLICE_TOTALS
-    + """
     SELECT rank() OVER (ORDER BY t.hours DESC) AS rank, t.user_id, u.username, u.first_name, u.last_name,
            p.avatar_url, p.city, t.hours, t.events
-    FROM totals t JOIN user_profiles p ON p.user_id = t.user_id JOIN users u ON u.id = t.user_id
-    WHERE p.is_public_profile AND t.hours > 0
+    FROM volunteer_totals t JOIN user_profiles p ON p.user_id = t.user_id JOIN users u ON u.id = t.user_id
+    WHERE t.period = :period AND t.period_start = :period_start AND t.category_key = :category_key
+      AND t.public AND t.hours > 0
     ORDER BY t.hours DESC, t.user_id
     LIMIT :limit OFFSET :offset
     """
 )
-_SLICE_RANK_SQL = text(
-    _SLICE_TOTALS
-    + """
-    , mine AS (SELECT coalesce((SELECT hours FROM totals WHERE user_id = :user_id), 0) AS hours,
-                      coalesce((SELECT events FROM totals WHERE user_id = :user_id), 0) AS events)
+_STANDING_SQL = text(
+    """
+    WITH mine AS (
+        SELECT coalesce(max(t.hours), 0) AS hours, coalesce(max(t.events), 0) AS events
+        FROM volunteer_totals t
+        WHERE t.user_id = :user_id AND t.period = :period AND t.period_start = :period_start
+          AND t.category_key = :category_key
+    )
     SELECT mine.hours, mine.events,
-           (SELECT count(*) FROM totals t JOIN user_profiles p ON p.user_id = t.user_id
-            WHERE p.is_public_profile AND t.hours > mine.hours AND t.user_id <> :user_id) AS ahead,
-           (SELECT count(*) FROM totals t JOIN user_profiles p ON p.user_id = t.user_id
-            WHERE p.is_public_profile AND t.hours > 0) AS ranked
+           (SELECT count(*) """
+    + _SLICE
+    + """ AND t.hours > mine.hours AND t.user_id <> :user_id) AS ahead,
+           (SELECT count(*) """
+    + _SLICE
+    + """) AS ranked
     FROM mine
     """
 )
-_ALL_TIME_RANK_SQL = text(
-    """
-    SELECT me.total_hours_volunteered, me.total_events_participated,
-           (SELECT count(*) FROM user_profiles p WHERE p.is_public_profile
-              AND p.total_hours_volunteered > me.total_hours_volunteered AND p.user_id <> :user_id) AS ahead,
-           (SELECT count(*) FROM user_profiles p
-            WHERE p.is_public_profile AND p.total_hours_volunteered > 0) AS ranked
-    FROM user_profiles me WHERE me.user_id = :user_id
-    """
-)
 
-# Far enough apart to hold every event: "all time" as a range, for the slice queries.
-_BEGINNING = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_END = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+class Slice(msgspec.Struct, frozen=True):
+    """Which totals a leaderboard ranks: a period (`all`, `year`, `month`), the day it starts, a category key."""
+
+    period: str
+    period_start: dt.date
+    category_key: UUID
+
+    def params(self) -> dict[str, Any]:
+        return {"period": self.period, "period_start": self.period_start, "category_key": self.category_key}
 
 
 class Standing(msgspec.Struct, kw_only=True):
@@ -160,30 +136,15 @@ class ImpactQueries:
             EarnedBadgeRead(badge=badge_read(badge, english=english), earned_at=earned_at) for badge, earned_at in rows
         ]
 
-    async def leaderboard(
-        self, bounds: tuple[dt.datetime, dt.datetime] | None, category: UUID | None, *, offset: int, limit: int
-    ) -> tuple[int, list[LeaderboardEntry]]:
-        page = {"limit": limit, "offset": offset}
-        if bounds is None and category is None:
-            count = await self.session.scalar(_ALL_TIME_COUNT_SQL)
-            rows = (await self.session.execute(_ALL_TIME_PAGE_SQL, page)).all()
-        else:
-            held_from, held_to = bounds or (_BEGINNING, _END)
-            slice_ = {"held_from": held_from, "held_to": held_to, "category": category}
-            count = await self.session.scalar(_SLICE_COUNT_SQL, slice_)
-            rows = (await self.session.execute(_SLICE_PAGE_SQL, {**slice_, **page})).all()
+    async def leaderboard(self, board: Slice, *, offset: int, limit: int) -> tuple[int, list[LeaderboardEntry]]:
+        count = await self.session.scalar(_BOARD_COUNT_SQL, board.params())
+        rows = (await self.session.execute(_BOARD_PAGE_SQL, {**board.params(), "limit": limit, "offset": offset})).all()
         return int(count or 0), [_entry(row) for row in rows]
 
-    async def standing(
-        self, user_id: UUID, bounds: tuple[dt.datetime, dt.datetime] | None, category: UUID | None
-    ) -> Standing:
-        if bounds is None and category is None:
-            row = (await self.session.execute(_ALL_TIME_RANK_SQL, {"user_id": user_id})).one()
-        else:
-            held_from, held_to = bounds or (_BEGINNING, _END)
-            slice_ = {"held_from": held_from, "held_to": held_to, "category": category, "user_id": user_id}
-            row = (await self.session.execute(_SLICE_RANK_SQL, slice_)).one()
-        hours, events, ahead, ranked = row
+    async def standing(self, user_id: UUID, board: Slice) -> Standing:
+        hours, events, ahead, ranked = (
+            await self.session.execute(_STANDING_SQL, {**board.params(), "user_id": user_id})
+        ).one()
         return Standing(rank=ahead + 1 if hours > 0 else None, ranked_users=ranked, hours=float(hours), events=events)
 
     async def monthly_reports(self, *, offset: int, limit: int) -> tuple[int, list[MonthlyImpactReport]]:

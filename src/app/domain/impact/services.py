@@ -19,7 +19,7 @@ from app.domain import jobs
 from app.domain.accounts.models import User
 from app.domain.errors import Conflict, NotFound, PermissionDenied
 from app.domain.events.models import Event
-from app.domain.impact.models import EventReport
+from app.domain.impact.models import ALL_TIME, EVERY_CATEGORY, EventReport
 from app.domain.impact.schemas import ReportWrite
 from app.domain.jobs import defer_job
 from app.domain.participation.models import EventParticipant
@@ -217,6 +217,42 @@ _WRITE_TOTALS_SQL = text(
           IS DISTINCT FROM (t.events, t.hours, t.kg, t.trees)
     """
 )
+# The volunteer's totals per slice (all time, each calendar year and month in the app's time zone; every category
+# and each one), rewritten in place: unchanged slices are not touched, emptied ones go.
+_WRITE_SLICES_SQL = text(
+    """
+    WITH fresh AS (
+        SELECT s.period, s.period_start, coalesce(c.category_id, CAST(:every_category AS uuid)) AS category_key,
+               sum(c.hours) AS hours, count(*) AS events
+        FROM volunteer_contributions c
+        CROSS JOIN LATERAL (VALUES
+            ('all', CAST(:all_time AS date)),
+            ('year', CAST(date_trunc('year', c.held_at AT TIME ZONE :timezone) AS date)),
+            ('month', CAST(date_trunc('month', c.held_at AT TIME ZONE :timezone) AS date))
+        ) AS s(period, period_start)
+        WHERE c.user_id = :user_id
+        GROUP BY GROUPING SETS ((s.period, s.period_start, c.category_id), (s.period, s.period_start))
+    ), gone AS (
+        DELETE FROM volunteer_totals t
+        WHERE t.user_id = :user_id AND NOT EXISTS (
+            SELECT 1 FROM fresh f
+            WHERE (f.period, f.period_start, f.category_key) = (t.period, t.period_start, t.category_key)
+        )
+    )
+    INSERT INTO volunteer_totals (id, user_id, period, period_start, category_key, hours, events, public)
+    SELECT gen_random_uuid(), :user_id, period, period_start, category_key, hours, events,
+           (SELECT is_public_profile FROM user_profiles WHERE user_id = :user_id)
+    FROM fresh
+    ON CONFLICT (user_id, period, period_start, category_key) DO UPDATE
+        SET hours = excluded.hours, events = excluded.events, public = excluded.public
+        WHERE (volunteer_totals.hours, volunteer_totals.events, volunteer_totals.public)
+              IS DISTINCT FROM (excluded.hours, excluded.events, excluded.public)
+    """
+)
+
+_FOLLOW_PRIVACY_SQL = text(
+    "UPDATE volunteer_totals SET public = :public WHERE user_id = :user_id AND public IS DISTINCT FROM :public"
+)
 
 # Each badge whose criterion the user's verified figures reach, awarded once (the unique constraint decides).
 _AWARD_BADGES_SQL = text(
@@ -291,18 +327,26 @@ class StatisticsService:
         # (A database lock rather than a Procrastinate `lock`: the worker would idle on jobs it cannot take.)
         await self.session.execute(_LOCK_USER_SQL, {"space": _STATISTICS_LOCK_SPACE, "user_id": str(user_id)})
 
-    async def update_user(self, user_id: UUID) -> None:
+    async def update_user(self, user_id: UUID, *, timezone: str) -> None:
+        """`timezone` draws the calendar months and years of the leaderboards (APP_TIMEZONE)."""
         await self._lock_user(user_id)
         params = {"user_id": user_id}
         await self.session.execute(_DROP_STALE_CONTRIBUTIONS_SQL, params)
         await self.session.execute(_WRITE_CONTRIBUTIONS_SQL, params)
         await self.session.execute(_WRITE_TOTALS_SQL, params)
+        slices = {**params, "timezone": timezone, "all_time": ALL_TIME, "every_category": EVERY_CATEGORY}
+        await self.session.execute(_WRITE_SLICES_SQL, slices)
         await defer_job(
             self.session,
             jobs.CHECK_AND_AWARD_BADGES,
             queueing_lock=f"badges:{user_id}",
             user_id=str(user_id),
         )
+
+    async def follow_privacy(self, user_id: UUID, public: bool) -> None:
+        """The profile's privacy changed: its leaderboard copies follow, in the same transaction."""
+        await self._lock_user(user_id)
+        await self.session.execute(_FOLLOW_PRIVACY_SQL, {"user_id": user_id, "public": public})
 
     async def award_badges(self, user_id: UUID) -> list[str]:
         """Award what the verified figures earn; return the codes awarded now (none the second time)."""
