@@ -74,6 +74,17 @@ async def defer(settings: Settings, batch: list[tuple[jobs.Job, dict[str, Any]]]
         await engine.dispose()
 
 
+def badge_notices(factory: Factory) -> list[tuple[str, int]]:
+    rows = factory.execute(
+        """
+        SELECT args->>'badge_code' AS badge, count(*) AS jobs FROM procrastinate_jobs
+        WHERE task_name = 'send_event_notification_email' AND args->>'kind' = 'badge_earned'
+        GROUP BY 1 ORDER BY 1
+        """
+    )
+    return [(row.badge, row.jobs) for row in rows]
+
+
 def queued(factory: Factory, task: str) -> int:
     return factory.count("procrastinate_jobs", "task_name = :t AND status = 'todo'", t=task)
 
@@ -133,6 +144,7 @@ async def test_two_checked_in_volunteers_and_a_report_earn_first_mutirao_once_an
         ]
     assert badges_of(factory, organizer) == ["first_report"]
     assert factory.scalar("SELECT verified_participants FROM event_reports") == 2
+    assert badge_notices(factory) == [("first_mutirao", 2), ("first_report", 1)]  # queued with the awards
 
     board = client.get("/api/users/leaderboard/?category=&period=all").json()
     assert board["count"] == 2
@@ -148,6 +160,7 @@ async def test_two_checked_in_volunteers_and_a_report_earn_first_mutirao_once_an
     await run_jobs(settings)
     assert snapshot(factory) == first
     assert factory.count("user_badges") == 3
+    assert badge_notices(factory) == [("first_mutirao", 2), ("first_report", 1)]  # and no second email
 
 
 @pytest.mark.anyio

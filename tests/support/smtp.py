@@ -6,6 +6,7 @@ the same port, so settings that point at it stay valid.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -33,19 +34,22 @@ class Received:
 class _Collector:
     """aiosmtpd handler: accepts every message and hands it to the sink."""
 
-    def __init__(self, received: list[Received]) -> None:
+    def __init__(self, received: list[Received], delay: float = 0.0) -> None:
         self.received = received
+        self.delay = delay
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(self.delay)  # a slow server: each message takes this long to be accepted
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
 
 class SmtpSink:
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, delay: float = 0.0) -> None:
         self.host = "127.0.0.1"
         self.port = port or free_port()
+        self.delay = delay
         self.received: list[Received] = []
         self._controller: Controller | None = None
 
@@ -61,7 +65,7 @@ class SmtpSink:
         if self._controller is not None:
             return
         # A stopped controller has closed its event loop: each start needs a new one.
-        controller = Controller(_Collector(self.received), hostname=self.host, port=self.port)
+        controller = Controller(_Collector(self.received, self.delay), hostname=self.host, port=self.port)
         controller.start()
         self._controller = controller
 

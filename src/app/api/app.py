@@ -24,6 +24,7 @@ from app.api.events import CategoryController, EventController
 from app.api.health import HealthController
 from app.api.impact import ImpactController, MonthlyReportController, ReportController
 from app.api.middleware import EdgeMiddleware
+from app.api.notifications import NotificationController
 from app.api.resources import ResourceController
 from app.config.database import QueryLog, create_read_pool, sqlalchemy_config
 from app.config.logging import configure_logging
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReportController,
             ImpactController,
             MonthlyReportController,
+            NotificationController,
         ],
         plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],
         on_startup=[open_databases],

@@ -138,7 +138,7 @@ class ImpactController(Controller):
         """From check-ins and organizers' reports only, kept by the statistics jobs."""
         return await ImpactQueries(transaction).stats(current_user.id, now=utcnow(), timezone=settings.app_timezone)
 
-    @get("/badges/", operation_id="listBadges", summary="The badge catalogue")
+    @get("/badges/", operation_id="listBadges", summary="The badge catalogue", responses=problems(429))
     async def badges(
         self, request: Request[Any, Any, Any], transaction: NamedDependency[AsyncSession]
     ) -> list[BadgeRead]:

@@ -93,6 +93,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "token_expired": ("O token expirou.", "The token has expired."),
     "token_wrong_type": ("Tipo de token incorreto.", "Wrong token type."),
     "token_revoked": ("Sessão encerrada.", "Signed out."),
+    "unsubscribe_link_invalid": (
+        "Este link de cancelamento de inscrição é inválido.",
+        "This unsubscribe link is invalid.",
+    ),
     "user_not_found": ("Usuário não encontrado.", "User not found."),
     "phone_invalid": ("Informe um telefone válido.", "Enter a valid phone number."),
     "state_invalid": (

@@ -27,6 +27,12 @@ class Job(msgspec.Struct, frozen=True):
 
 # Every background task, named once: the tasks package registers them under these names.
 SEND_WELCOME_EMAIL = Job("send_welcome_email", queue="emails")
+SEND_EVENT_NOTIFICATION_EMAIL = Job("send_event_notification_email", queue="emails")
+SEND_BULK_EVENT_REMINDERS = Job("send_bulk_event_reminders", queue="emails")
+SEND_EVENT_REMINDERS = Job("send_event_reminders", queue="emails")
+CLEANUP_EXPIRED_EVENTS = Job("cleanup_expired_events", queue="maintenance")
+RETRY_STALLED_JOBS = Job("retry_stalled_jobs", queue="maintenance")
+PRUNE_FINISHED_JOBS = Job("prune_finished_jobs", queue="maintenance")
 PROCESS_EVENT_REPORT_STATISTICS = Job("process_event_report_statistics", queue="statistics")
 UPDATE_USER_STATISTICS = Job("update_user_statistics", queue="statistics")
 CHECK_AND_AWARD_BADGES = Job("check_and_award_badges", queue="statistics")

@@ -8,6 +8,7 @@ from procrastinate import JobContext
 
 from app.domain import jobs
 from app.domain.accounts.models import User
+from app.domain.notifications.links import Links
 from app.domain.notifications.templates import welcome_email
 from app.tasks.queue import app
 from app.tasks.resources import resources_of
@@ -26,5 +27,5 @@ async def send_welcome_email(context: JobContext, user_id: str) -> None:
         user = await session.get(User, UUID(user_id))
     if user is None:
         return  # the account is gone: nothing to welcome
-    email = welcome_email(user, site_url=resources.settings.public_url)
+    email = welcome_email(user, links=Links.from_settings(resources.settings))
     await resources.mailer.deliver(email, sender=resources.settings.email_from)

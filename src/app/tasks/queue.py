@@ -18,6 +18,12 @@ def _pool_from_settings(**kwargs: Any) -> psycopg_pool.AsyncConnectionPool:
 
 app = procrastinate.App(
     connector=procrastinate.PsycopgConnector(pool_factory=_pool_from_settings),
-    import_paths=["app.tasks.accounts", "app.tasks.impact", "app.tasks.schedules"],
+    import_paths=[
+        "app.tasks.accounts",
+        "app.tasks.impact",
+        "app.tasks.schedules",
+        "app.tasks.notifications",
+        "app.tasks.maintenance",
+    ],
     worker_defaults={"additional_context": {"resources": TaskResources()}},
 )

@@ -17,6 +17,7 @@ from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, 
 from app.domain.events.models import Event, EventCategory
 from app.domain.events.schemas import CategoryPatch, CategoryWrite, EventPatch, EventWrite
 from app.domain.events.search import search_text
+from app.domain.notifications.notices import queue_notice
 from app.domain.participation.services import ParticipationService
 from app.domain.time import localize, utcnow
 
@@ -32,6 +33,8 @@ TEXT_LIMITS = {
     "cover_image_url": 500,
 }
 TIME_FIELDS = ("start_date", "end_date", "registration_deadline")
+# A change to any of these is a change of time or place: the participants are told.
+NOTICEABLE_FIELDS = ("start_date", "end_date", "address", "latitude", "longitude", "city", "state")
 
 
 class EventService:
@@ -118,11 +121,14 @@ class EventService:
             raise ValidationFailed(errors)
         if merged["max_participants"] < event.participants_count:
             raise Conflict("capacity_below_confirmed", confirmed=event.participants_count)
+        moved = any(field in changes and changes[field] != getattr(event, field) for field in NOTICEABLE_FIELDS)
         for field, value in changes.items():
             setattr(event, field, value)
         event.search_text = search_text(event.title, event.description, event.city)
         event.updated_at = utcnow()
         await self.session.flush()
+        if moved and event.status == "published" and _has_participants(event):
+            await queue_notice(self.session, "event_changed", event_id=event.id)
         # More room: the waitlist moves up (the event is still locked).
         await ParticipationService(self.session).promote(event)
         return event
@@ -145,6 +151,8 @@ class EventService:
         event.status = "cancelled"
         event.updated_at = utcnow()
         await self.session.flush()
+        if _has_participants(event):
+            await queue_notice(self.session, "event_cancelled", event_id=event.id)
         return event
 
     async def delete(self, event_id: UUID, user: User) -> Event | None:
@@ -152,10 +160,11 @@ class EventService:
 
         Returns the cancelled event, or None when it was erased."""
         event = await self.get_for_change(event_id, user, lock=True)
-        if event.participants_count + event.waitlist_count + event.pending_count > 0:
+        if _has_participants(event):
             if event.status not in {"cancelled", "completed"}:
                 event.status = "cancelled"
                 event.updated_at = utcnow()
+                await queue_notice(self.session, "event_cancelled", event_id=event.id)
             await self.session.flush()
             return event
         await self.session.execute(delete(Event).where(Event.id == event.id))
@@ -233,6 +242,11 @@ def _value_problems(values: dict[str, Any]) -> list[FieldError]:
     if max_age is not None and values.get("min_age", 16) >= max_age:
         errors.append(FieldError("max_age", "max_age_not_above_min_age"))
     return errors
+
+
+def _has_participants(event: Event) -> bool:
+    """Anyone confirmed, pending or waitlisted."""
+    return event.participants_count + event.waitlist_count + event.pending_count > 0
 
 
 def _require_staff(user: User) -> None:

@@ -22,6 +22,7 @@ from app.domain.events.models import Event
 from app.domain.impact.models import ALL_TIME, EVERY_CATEGORY, EventReport
 from app.domain.impact.schemas import ReportWrite
 from app.domain.jobs import defer_job
+from app.domain.notifications.notices import BADGE_EARNED, queue_notice
 from app.domain.participation.models import EventParticipant
 from app.domain.time import utcnow
 
@@ -354,4 +355,8 @@ class StatisticsService:
         result = await self.session.execute(
             _AWARD_BADGES_SQL, {"user_id": user_id, "founding": list(FOUNDING_CATEGORY_IDS)}
         )
-        return [str(code) for code in result.scalars()]
+        awarded = [str(code) for code in result.scalars()]
+        for code in awarded:
+            # In the awarding transaction: the email goes if, and only if, the badge is really new.
+            await queue_notice(self.session, BADGE_EARNED, user_ids=[user_id], badge_code=code)
+        return awarded

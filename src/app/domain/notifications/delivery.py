@@ -7,6 +7,10 @@ one trial delivery decides whether it closes again.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from email.utils import parseaddr
 from typing import Protocol
 
@@ -14,7 +18,9 @@ import aiosmtplib
 import pybreaker
 
 from app.config.settings import Settings
-from app.domain.notifications.email import Email, Outbox, to_mime
+from app.domain.notifications.email import Email, Outbox, to_bytes
+
+logger = logging.getLogger(__name__)
 
 SMTP_BREAKER = pybreaker.CircuitBreaker(
     fail_max=5,
@@ -25,8 +31,16 @@ SMTP_BREAKER = pybreaker.CircuitBreaker(
 )
 
 
+class Postman(Protocol):
+    """Delivers several emails in a row, over one SMTP connection when there is a server."""
+
+    async def deliver(self, email: Email) -> None: ...
+
+
 class Mailer(Protocol):
     async def deliver(self, email: Email, *, sender: str) -> None: ...
+
+    def session(self, *, sender: str) -> AbstractAsyncContextManager[Postman]: ...
 
 
 class OutboxMailer:
@@ -37,6 +51,19 @@ class OutboxMailer:
 
     async def deliver(self, email: Email, *, sender: str) -> None:
         self.outbox.deliver(email, sender=sender)
+
+    @contextlib.asynccontextmanager
+    async def session(self, *, sender: str) -> AsyncIterator[Postman]:
+        yield _OutboxPostman(self.outbox, sender)
+
+
+class _OutboxPostman:
+    def __init__(self, outbox: Outbox, sender: str) -> None:
+        self.outbox = outbox
+        self.sender = sender
+
+    async def deliver(self, email: Email) -> None:
+        self.outbox.deliver(email, sender=self.sender)
 
 
 class SmtpMailer:
@@ -63,7 +90,7 @@ class SmtpMailer:
 
     async def deliver(self, email: Email, *, sender: str) -> None:
         """Raise `pybreaker.CircuitBreakerError` while the breaker is open, or the SMTP error."""
-        message = to_mime(email, sender=sender)
+        message = to_bytes(email, sender=sender)
         # `calling()` checks the state on entry and records the outcome on exit; pybreaker's own
         # `call_async` needs Tornado.
         with self.breaker.calling():
@@ -79,6 +106,52 @@ class SmtpMailer:
                 use_tls=self.security == "tls",
                 start_tls=self.security == "starttls",
             )
+
+    @contextlib.asynccontextmanager
+    async def session(self, *, sender: str) -> AsyncIterator[Postman]:
+        """One connection for several messages; connecting and each message go through the breaker."""
+        client = aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            username=self.user,
+            password=self.password,
+            timeout=self.timeout,
+            use_tls=self.security == "tls",
+            start_tls=self.security == "starttls",
+        )
+        with self.breaker.calling():
+            await client.connect()
+        try:
+            yield _SmtpPostman(client, self.breaker, sender)
+        finally:
+            # The messages are already accepted: a failing goodbye changes nothing.
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await client.quit()
+            client.close()
+
+
+class _SmtpPostman:
+    def __init__(self, client: aiosmtplib.SMTP, breaker: pybreaker.CircuitBreaker, sender: str) -> None:
+        self.client = client
+        self.breaker = breaker
+        self.sender = sender
+
+    async def deliver(self, email: Email) -> None:
+        with self.breaker.calling():
+            await self.client.sendmail(
+                parseaddr(self.sender)[1], [email.to_address], to_bytes(email, sender=self.sender)
+            )
+
+
+async def hand_over(postman: Postman, email: Email) -> bool:
+    """Deliver one message; False when the server refused the address, its final answer (a retry would get the
+    same), so the caller records it as done. Any other failure raises, and the job is retried."""
+    try:
+        await postman.deliver(email)
+    except aiosmtplib.SMTPRecipientsRefused:
+        logger.warning("the SMTP server refused %s (%s)", email.to_address, email.key)
+        return False
+    return True
 
 
 def mailer_for(settings: Settings) -> Mailer:

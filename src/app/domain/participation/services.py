@@ -19,6 +19,7 @@ from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from app.domain.events.models import Event
 from app.domain.events.queries import great_circle_km
 from app.domain.impact.services import StatisticsService
+from app.domain.notifications.notices import queue_notice
 from app.domain.participation.models import ACTIVE_STATUSES, EventParticipant, arrival_sequence
 from app.domain.participation.queries import Audience, participant_audience
 from app.domain.participation.schemas import CheckInRequest, JoinRequest
@@ -103,6 +104,8 @@ class ParticipationService:
         self._count(event, status, +1)
         await self.session.flush()
         await self.session.refresh(participation)
+        if status == "confirmed":
+            await queue_notice(self.session, "join_confirmed", event_id=event.id, user_ids=[user.id])
         return participation
 
     async def leave(self, event_id: UUID, user: User) -> EventParticipant:
@@ -143,6 +146,9 @@ class ParticipationService:
             self._count(event, "waitlisted", -1)
             self._count(event, "confirmed", +1)
         await self.session.flush()
+        await queue_notice(
+            self.session, "promoted", event_id=event.id, user_ids=[participation.user_id for participation in promoted]
+        )
         return promoted
 
     async def decide(self, event_id: UUID, participation_id: UUID, status: str, user: User) -> EventParticipant:
@@ -170,6 +176,9 @@ class ParticipationService:
         participation.status = new_status
         participation.updated_at = utcnow()
         await self.session.flush()
+        if new_status in {"confirmed", "rejected"}:
+            kind = "approved" if new_status == "confirmed" else "rejected"
+            await queue_notice(self.session, kind, event_id=event.id, user_ids=[participation.user_id])
         if was == "confirmed":
             await self.promote(event)
         return participation

@@ -1,0 +1,1 @@
+"""Maintenance: the nightly clean-up of what time has made stale."""

@@ -1,0 +1,39 @@
+"""What was sent: one row per message the SMTP server accepted, written as it is accepted.
+
+These rows make sending idempotent. A reminder is sent once per (event, participant), whatever the number
+of workers and runs; a notice once per (job, recipient), so a job that runs again resends nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, String, Table, Uuid, func, text
+
+from app.domain.base import metadata
+from app.domain.events.models import Event
+
+event_reminders = Table(
+    "event_reminders",
+    metadata,
+    Column("event_id", Uuid, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+notice_deliveries = Table(
+    "notice_deliveries",
+    metadata,
+    # The Procrastinate job that sent it: a notice is one job.
+    Column("job_id", BigInteger, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_notice_deliveries_sent_at", "sent_at"),
+)
+
+# Reminders and the nightly clean-up look for published events by start date; declared beside the jobs
+# that need it.
+ix_events_published_start = Index(
+    "ix_events_published_start",
+    Event.__table__.c.start_date,
+    postgresql_where=text("status = 'published'"),
+)

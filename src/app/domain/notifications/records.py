@@ -1,0 +1,38 @@
+"""Recording each accepted message at once, so that a crash resends at most the message it interrupted.
+
+The record is written on a connection of its own, in autocommit: the sender's own transaction holds its
+claims (row locks) for a whole batch, and must not hold the records back with them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+# Plain statements on the driver's connection: one round trip each, prepared once.
+_REMINDER_SENT = "INSERT INTO event_reminders (event_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+_NOTICE_SENT = "INSERT INTO notice_deliveries (job_id, user_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+
+
+class DeliveryRecords:
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection  # an asyncpg connection, outside any transaction
+
+    async def reminder_sent(self, event_id: UUID, user_id: UUID) -> None:
+        await self.connection.execute(_REMINDER_SENT, event_id, user_id)
+
+    async def notice_sent(self, job_id: int, user_id: UUID, kind: str) -> None:
+        await self.connection.execute(_NOTICE_SENT, job_id, user_id, kind)
+
+
+@contextlib.asynccontextmanager
+async def delivery_records(engine: AsyncEngine) -> AsyncIterator[DeliveryRecords]:
+    async with engine.connect() as connection:
+        # Autocommit: each record is durable the moment its statement returns.
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        raw = await connection.get_raw_connection()
+        yield DeliveryRecords(raw.driver_connection)

@@ -1,0 +1,82 @@
+"""Notification tasks: notices, and the reminders before each event.
+
+Each is safe to run twice: what the SMTP server accepted is recorded as it is accepted, and never sent again.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from procrastinate import JobContext
+
+from app.domain import jobs
+from app.domain.notifications.links import Links
+from app.domain.notifications.notices import send_notice
+from app.domain.notifications.reminders import queue_due_reminders
+from app.domain.notifications.reminders import send_event_reminders as remind_participants
+from app.tasks.accounts import EMAIL_RETRY
+from app.tasks.queue import app
+from app.tasks.resources import resources_of
+
+
+@app.task(
+    name=jobs.SEND_EVENT_NOTIFICATION_EMAIL.task_name,
+    queue=jobs.SEND_EVENT_NOTIFICATION_EMAIL.queue,
+    pass_context=True,
+    retry=EMAIL_RETRY,
+)
+async def send_event_notification_email(
+    context: JobContext,
+    event_id: str | None,
+    kind: str,
+    user_ids: list[str] | None = None,
+    badge_code: str | None = None,
+) -> int:
+    """One email per recipient who still wants this kind; returns how many this run sent."""
+    resources = resources_of(context)
+    job_id = context.job.id
+    assert job_id is not None  # a job being run has its row
+    return await send_notice(
+        resources.engine,
+        resources.mailer,
+        Links.from_settings(resources.settings),
+        sender=resources.settings.email_from,
+        job_id=job_id,
+        kind=kind,
+        event_id=None if event_id is None else UUID(event_id),
+        user_ids=None if user_ids is None else [UUID(user_id) for user_id in user_ids],
+        badge_code=badge_code,
+    )
+
+
+@app.periodic(cron="0 * * * *", periodic_id="hourly")
+@app.task(
+    name=jobs.SEND_BULK_EVENT_REMINDERS.task_name,
+    queue=jobs.SEND_BULK_EVENT_REMINDERS.queue,
+    pass_context=True,
+    retry=EMAIL_RETRY,
+    # One waiting run is enough: a second would find the same events.
+    queueing_lock=jobs.SEND_BULK_EVENT_REMINDERS.task_name,
+)
+async def send_bulk_event_reminders(context: JobContext, timestamp: int | None = None) -> int:
+    """Queue `send_event_reminders` for each event starting within 24 h with someone still to remind."""
+    async with resources_of(context).sessions.begin() as session:
+        return await queue_due_reminders(session)
+
+
+@app.task(
+    name=jobs.SEND_EVENT_REMINDERS.task_name,
+    queue=jobs.SEND_EVENT_REMINDERS.queue,
+    pass_context=True,
+    retry=EMAIL_RETRY,
+)
+async def send_event_reminders(context: JobContext, event_id: str) -> int:
+    """Remind the event's confirmed participants not yet reminded; returns how many this run reminded."""
+    resources = resources_of(context)
+    return await remind_participants(
+        resources.engine,
+        resources.mailer,
+        Links.from_settings(resources.settings),
+        sender=resources.settings.email_from,
+        event_id=UUID(event_id),
+    )
