@@ -9,10 +9,15 @@ import random
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import jobs
 from app.domain.accounts.models import User, UserProfile
 from app.domain.accounts.passwords import PasswordHashing
 from app.domain.events.models import Event, EventCategory
 from app.domain.events.search import search_text
+from app.domain.impact.schemas import ReportWrite
+from app.domain.impact.services import ReportService, StatisticsService
+from app.domain.jobs import defer_job
+from app.domain.participation.models import EventParticipant
 from app.domain.time import utcnow
 
 logger = logging.getLogger("app.demo")
@@ -80,6 +85,7 @@ async def load_demo_data(session: AsyncSession, hashing: PasswordHashing) -> boo
     organizers = [users[0], users[2]]
     chooser = random.Random(2026)  # noqa: S311 - demo data, not secrets
     now = utcnow().replace(minute=0, second=0, microsecond=0)
+    events = []
     for number in range(50):
         city, state, latitude, longitude, timezone, place = CITIES[number % len(CITIES)]
         category = list(ACTIONS)[number % len(ACTIONS)]
@@ -110,8 +116,45 @@ async def load_demo_data(session: AsyncSession, hashing: PasswordHashing) -> boo
         )
         event.search_text = search_text(event.title, event.description, event.city)
         session.add(event)
+        events.append(event)
     await session.flush()
+    held = [event for event in events if event.status == "completed"]
+    await _past_impact(session, held, organizers=organizers, volunteer=users[1], chooser=chooser)
     return True
+
+
+async def _past_impact(
+    session: AsyncSession, held: list[Event], *, organizers: list[User], volunteer: User, chooser: random.Random
+) -> None:
+    """The volunteer checked in at most past events and the organizers reported them: the statistics, badges,
+    leaderboard and last month's impact report then come from the jobs, as they would in production."""
+    organizer_of = {user.id: user for user in organizers}
+    reports = ReportService(session)
+    for number, event in enumerate(sorted(held, key=lambda e: e.start_date)):
+        if number % 4 != 3:
+            session.add(
+                EventParticipant(
+                    event_id=event.id,
+                    user_id=volunteer.id,
+                    status="confirmed",
+                    joined_at=event.start_date - dt.timedelta(days=3),
+                    checked_in=True,
+                    check_in_time=event.start_date,
+                )
+            )
+            event.participants_count += 1
+            await session.flush()
+        figures = ReportWrite(
+            total_participants=chooser.randint(8, 40),
+            trash_collected_kg=round(chooser.uniform(20, 300), 1) if "limpeza" in event.title.lower() else 0,
+            recyclable_material_kg=round(chooser.uniform(5, 80), 1) if "limpeza" in event.title.lower() else 0,
+            trees_planted=chooser.randint(20, 150) if "plantio" in event.title.lower() else 0,
+            area_cleaned_m2=chooser.randint(500, 5000) if "limpeza" in event.title.lower() else 0,
+            summary="Mutirão realizado com sucesso. Obrigado a todos que participaram!",
+        )
+        await reports.file(event.id, figures, organizer_of[event.organizer_id])
+    await StatisticsService(session).queue_user_statistics(volunteer.id)
+    await defer_job(session, jobs.GENERATE_MONTHLY_IMPACT_REPORT)  # last calendar month, for /api/reports/monthly/
 
 
 def announce() -> None:
