@@ -19,6 +19,11 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "database_pool_size": 20,
         "database_max_overflow": 20,
         "list_count_ttl_seconds": 0.0,
+        # The suite fires many requests from one client, and factories write behind the cache's back: limits and
+        # the cache are turned on by the tests about them.
+        "rate_limit_api_per_second": 0,
+        "rate_limit_auth_per_minute": 0,
+        "cache_ttl_seconds": 0.0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

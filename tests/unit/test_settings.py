@@ -37,6 +37,12 @@ def test_defaults_follow_the_spec(tmp_path: Path) -> None:
         ("SMTP_SECURITY", "ssl", 'SMTP_SECURITY must be one of starttls, tls, none, got "ssl"'),
         ("SMTP_PORT", "0", 'SMTP_PORT must be a positive integer, got "0"'),
         ("SMTP_TIMEOUT_SECONDS", "0", "SMTP_TIMEOUT_SECONDS must be a number of seconds greater than 0"),
+        ("REDIS_URL", "http://cache:6379", "REDIS_URL must be a Redis URL"),
+        ("REDIS_TIMEOUT_SECONDS", "0", "REDIS_TIMEOUT_SECONDS must be a number of seconds greater than 0"),
+        ("REDIS_BREAKER_RESET_SECONDS", "-5", "REDIS_BREAKER_RESET_SECONDS must be a number of seconds greater than 0"),
+        ("CACHE_TTL_SECONDS", "forever", "CACHE_TTL_SECONDS must be a number of seconds between 0 and 3600"),
+        ("RATE_LIMIT_API_PER_SECOND", "-1", 'RATE_LIMIT_API_PER_SECOND must be a whole number, 0 or more, got "-1"'),
+        ("RATE_LIMIT_AUTH_PER_MINUTE", "5/min", "RATE_LIMIT_AUTH_PER_MINUTE must be a whole number, 0 or more"),
     ],
 )
 def test_a_bad_value_names_the_variable(tmp_path: Path, name: str, value: str, expected: str) -> None:
@@ -99,3 +105,32 @@ def test_smtp_is_off_by_default_and_read_from_the_environment_when_set(tmp_path:
         2.5,
     )
     assert (settings.smtp_user, settings.smtp_password) == ("mutiroes", "s3cret")
+
+
+def test_redis_cache_and_rate_limits_default_to_the_spec_and_are_read_from_the_environment(tmp_path: Path) -> None:
+    defaults = load_settings({"DATA_DIR": str(tmp_path)})
+    assert defaults.redis_url is None  # the cache and the counters stay in each process
+    assert (defaults.cache_ttl_seconds, defaults.redis_timeout_seconds, defaults.redis_breaker_reset_seconds) == (
+        5.0,
+        0.25,
+        30.0,
+    )
+    assert (defaults.rate_limit_api_per_second, defaults.rate_limit_auth_per_minute) == (10, 5)
+    settings = load_settings(
+        {
+            "DATA_DIR": str(tmp_path),
+            "REDIS_URL": "redis://cache:6379/1",
+            "REDIS_TIMEOUT_SECONDS": "0.1",
+            "REDIS_BREAKER_RESET_SECONDS": "5",
+            "CACHE_TTL_SECONDS": "0",
+            "RATE_LIMIT_API_PER_SECOND": "0",
+            "RATE_LIMIT_AUTH_PER_MINUTE": "20",
+        }
+    )
+    assert settings.redis_url == "redis://cache:6379/1"
+    assert (settings.redis_timeout_seconds, settings.redis_breaker_reset_seconds) == (0.1, 5.0)
+    assert (settings.cache_ttl_seconds, settings.rate_limit_api_per_second, settings.rate_limit_auth_per_minute) == (
+        0.0,
+        0,
+        20,
+    )

@@ -17,21 +17,26 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from app.api.accounts import TokenController, UserController
+from app.api.cache import PublicCache, track_public_changes
 from app.api.comments import CommentController
 from app.api.dependencies import provide_accounts, provide_settings, provide_transaction
 from app.api.errors import EXCEPTION_HANDLERS
 from app.api.events import CategoryController, EventController
 from app.api.health import HealthController
 from app.api.impact import ImpactController, MonthlyReportController, ReportController
+from app.api.metrics import Metrics, MetricsController, RequestMetrics, orm_pool_figures, read_pool_figures
 from app.api.middleware import EdgeMiddleware
 from app.api.notifications import NotificationController
+from app.api.rate_limits import RateLimiter, RateLimitMiddleware
 from app.api.resources import ResourceController
 from app.config.database import QueryLog, create_read_pool, sqlalchemy_config
 from app.config.logging import configure_logging
+from app.config.redis import SharedRedis
 from app.config.settings import Settings, get_settings
 from app.domain.accounts.passwords import PasswordHashing
 from app.domain.accounts.tokens import TokenCodec
 from app.domain.events.queries import CountMemo
+from app.domain.notifications.delivery import smtp_status
 
 logger = logging.getLogger("app")
 
@@ -55,12 +60,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
     query_log = QueryLog()
     state["query_log"] = query_log
     state["list_counts"] = CountMemo(ttl=settings.list_count_ttl_seconds)
+    # The edge (SPEC §5): Redis behind its breaker, the public cache, rate limits and metrics.
+    metrics = state["metrics"] = Metrics()
+    redis = state["redis"] = SharedRedis(settings)
+    state["public_cache"] = PublicCache(settings, redis, metrics.cache_lookups)
+    limiter = RateLimiter(settings, redis)
+    rate_limits = RateLimitMiddleware(limiter, settings.trusted_proxies, metrics.rate_limited)
+    track_public_changes()
+    metrics.watch_breaker("redis", redis.breaker_state)
+    metrics.watch_breaker("smtp", lambda: smtp_status(settings))
+    orm_pool_max = settings.database_pool_size + settings.database_max_overflow
+    metrics.watch_pool(orm_pool_figures(database.get_engine(), orm_pool_max))
+    metrics.watch_pool(read_pool_figures(state))
+    metrics.watch_statements(lambda: query_log.count)
 
     async def open_databases(app: Litestar) -> None:
         query_log.attach_to_engine(database.get_engine())
         app.state.read_pool = await create_read_pool(settings, query_log)
+        await redis.open()
 
     async def close_databases(app: Litestar) -> None:
+        await redis.aclose()
         await app.state.read_pool.close()
         # advanced-alchemy only disposes the engine of the first config in a process (its state keys get
         # suffixed for later ones); several apps per process happen in tests and in `app serve`.
@@ -69,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             HealthController,
+            MetricsController,
             TokenController,
             UserController,
             CategoryController,
@@ -89,11 +110,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "accounts": Provide(provide_accounts, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[rate_limits] if limiter.enabled else [],  # none at all costs nothing per request
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_allowed_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", "Accept", "Accept-Language", "X-Request-ID"],
-            expose_headers=["X-Request-ID"],
+            expose_headers=["X-Request-ID", "X-Cache", "Retry-After"],
             allow_credentials=True,
             max_age=600,
         ),
@@ -106,7 +128,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # Outside the router, not in `middleware=[...]`: Litestar runs that stack per route, so a 404/405 from
     # routing would leave without the headers and its log lines without the request id.
-    app.asgi_handler = EdgeMiddleware(app.asgi_handler, trusted_proxies=settings.trusted_proxies, docs_path=DOCS_PATH)
+    app.asgi_handler = EdgeMiddleware(
+        RequestMetrics(app.asgi_handler, metrics), trusted_proxies=settings.trusted_proxies, docs_path=DOCS_PATH
+    )
     return app
 
 

@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api.cache import PublicCache
 from app.config.settings import Settings
 from app.domain.accounts.models import User
 from app.domain.accounts.services import AccountService
@@ -25,8 +26,14 @@ from app.domain.resources.services import ResourceService
 ANONYMOUS = Viewer()
 
 
-async def provide_transaction(db_session: NamedDependency[AsyncSession]) -> AsyncGenerator[AsyncSession, None]:
-    """The request's unit of work: committed after a successful handler (before the answer leaves), else rolled back."""
+async def provide_transaction(
+    db_session: NamedDependency[AsyncSession], state: State
+) -> AsyncGenerator[AsyncSession, None]:
+    """The request's unit of work: committed after a successful handler (before the answer leaves), else rolled back.
+    After the commit, and only then, the public cache forgets the answers it changed (a reader before the commit
+    would store the old answer again)."""
+    cache: PublicCache = state.public_cache
+    cache.watch(db_session)
     try:
         yield db_session
     except BaseException:
@@ -34,6 +41,7 @@ async def provide_transaction(db_session: NamedDependency[AsyncSession]) -> Asyn
         raise
     else:
         await db_session.commit()
+        await cache.forget_changes_of(db_session)
 
 
 def provide_settings(state: State) -> Settings:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
+import msgspec
 import qrcode
 import qrcode.image.pure
 import qrcode.image.svg
@@ -16,6 +17,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api.cache import CATEGORIES, EVENT_DETAIL, EVENT_LIST, NEARBY, cache_of, digest, json_answer, public_answer
 from app.api.dependencies import (
     provide_current_user,
     provide_events,
@@ -104,9 +106,15 @@ class CategoryController(Controller):
     }
 
     @get("/", operation_id="listCategories", summary="Event categories", responses=problems(400))
-    async def list_categories(self, events: NamedDependency[EventService]) -> list[CategoryRead]:
+    async def list_categories(
+        self, request: Request[Any, Any, Any], events: NamedDependency[EventService]
+    ) -> Response[list[CategoryRead]]:
         """A bare array (as the web app reads it)."""
-        return [_category_read(category) for category in await events.categories()]
+
+        async def categories() -> bytes:
+            return msgspec.json.encode([_category_read(category) for category in await events.categories()])
+
+        return await public_answer(request, CATEGORIES, "", categories)
 
     @post(
         "/",
@@ -169,10 +177,11 @@ class EventController(Controller):
             str | None, QueryParameter(max_length=200, description="Accent- and case-insensitive")
         ] = None,
         ordering: FromQuery[Ordering | None] = None,
-    ) -> EventPage:
+    ) -> Response[EventPage]:
         """Public published/completed/cancelled events plus the caller's own, in the DRF envelope. Unknown query
         parameters are ignored. Default order: upcoming events first (soonest first), then past ones. `count` may
-        lag behind the latest writes by up to LIST_COUNT_TTL_SECONDS (1 s by default)."""
+        lag behind the latest writes by up to LIST_COUNT_TTL_SECONDS (1 s by default). Anonymous pages are cached for
+        up to CACHE_TTL_SECONDS (`X-Cache: hit|miss`); a write that changes them is seen at once."""
         settings: Settings = request.app.state.settings
         category_id, category_name = _category_filter(category)
         if (latitude is None) != (longitude is None):
@@ -193,12 +202,24 @@ class EventController(Controller):
             else None,
         )
         window = Window(page, page_size, limit)
-        viewer = await viewer_of(request)
-        async with read_pool_of(request).acquire() as connection:
-            queries = EventQueries(connection, request.app.state.list_counts)
-            found = await queries.page(filters, viewer, ordering, window.offset, window.size, utcnow())
-        next_link, previous_link = window.links(request, found.count)
-        return EventPage(count=found.count, next=next_link, previous=previous_link, results=found.events)
+
+        async def page_rows() -> bytes:
+            """The count on a line of its own, then the events as JSON."""
+            viewer = await viewer_of(request)
+            async with read_pool_of(request).acquire() as connection:
+                queries = EventQueries(connection, request.app.state.list_counts)
+                found = await queries.page(filters, viewer, ordering, window.offset, window.size, utcnow())
+            return b"%d\n%s" % (found.count, msgspec.json.encode(found.events))
+
+        key = digest(filters, ordering, window.offset, window.size)
+        rows, cache = await cache_of(request).answer(request, EVENT_LIST, key, page_rows)
+        # The links are this request's own (its host, its other query parameters); the events stay encoded.
+        count, _, events = rows.partition(b"\n")
+        next_link, previous_link = window.links(request, int(count))
+        page_answer = _EncodedPage(
+            count=int(count), next=next_link, previous=previous_link, results=msgspec.Raw(events)
+        )
+        return json_answer(msgspec.json.encode(page_answer), cache)
 
     @post(
         "/",
@@ -230,9 +251,9 @@ class EventController(Controller):
         lon: LongitudeParam = None,
         radius: Radius = DEFAULT_RADIUS_KM,
         limit: PageSize = DEFAULT_PAGE_SIZE,
-    ) -> list[NearbyEventRead]:
+    ) -> Response[list[NearbyEventRead]]:
         """Published, upcoming, public events within `radius` km, nearest first, each with `distance_km`
-        (great-circle). A bare array, as the web app reads it."""
+        (great-circle). A bare array, as the web app reads it. Cached like the list (`X-Cache`)."""
         centre_lat = latitude if latitude is not None else lat
         centre_lon = next((value for value in (longitude, lng, lon) if value is not None), None)
         if centre_lat is None:
@@ -240,7 +261,11 @@ class EventController(Controller):
         if centre_lon is None:
             raise ValidationFailed.single("longitude", "required")
         circle = Circle(centre_lat, centre_lon, radius)
-        return await EventQueries(read_pool_of(request)).nearby(circle, limit, utcnow())
+
+        async def nearby_events() -> bytes:
+            return msgspec.json.encode(await EventQueries(read_pool_of(request)).nearby(circle, limit, utcnow()))
+
+        return await public_answer(request, NEARBY, digest(circle, limit), nearby_events)
 
     @get(
         "/my_events/",
@@ -269,12 +294,17 @@ class EventController(Controller):
         summary="An event",
         responses={200: EVENT_RESPONSE, **problems(400, 401, 404)},
     )
-    async def get_event(self, request: Request[Any, Any, Any], event_id: FromPath[UUID]) -> EventDetail:
-        """Drafts and private events answer 404 to everyone but their organizer and staff."""
-        detail = await EventQueries(read_pool_of(request)).detail(event_id, await viewer_of(request), utcnow())
-        if detail is None:
-            raise NotFound("event_not_found")
-        return detail
+    async def get_event(self, request: Request[Any, Any, Any], event_id: FromPath[UUID]) -> Response[EventDetail]:
+        """Drafts and private events answer 404 to everyone but their organizer and staff. Anonymous answers are
+        cached for up to CACHE_TTL_SECONDS (`X-Cache: hit|miss`); a write that changes the event is seen at once."""
+
+        async def detail() -> bytes:
+            found = await EventQueries(read_pool_of(request)).detail(event_id, await viewer_of(request), utcnow())
+            if found is None:
+                raise NotFound("event_not_found")
+            return msgspec.json.encode(found)
+
+        return await public_answer(request, EVENT_DETAIL, str(event_id), detail, event_id=event_id)
 
     @get(
         "/{event_id:uuid}/stats/",
@@ -588,6 +618,15 @@ class EventController(Controller):
     ) -> EventDetail:
         await events.cancel(event_id, current_user)
         return await _answer(transaction, event_id, current_user)
+
+
+class _EncodedPage(msgspec.Struct):
+    """EventPage's envelope around rows that are already JSON."""
+
+    count: int
+    next: str | None
+    previous: str | None
+    results: msgspec.Raw
 
 
 def _code_links(request: Request[Any, Any, Any], code: str) -> CheckInCode:

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.config.redis import SharedRedis
 from app.domain.notifications.delivery import smtp_status
 
 
@@ -36,8 +37,10 @@ class HealthController(Controller):
 
     @get("/readiness/", operation_id="readiness", summary="Readiness probe: database reachable")
     async def readiness(self, db_engine: NamedDependency[AsyncEngine], state: State) -> Response[Health]:
-        """503 when the database cannot be reached. Also reports the SMTP circuit breaker, which never makes it 503:
-        emails wait in the queue while SMTP is down."""
+        """503 only when the database cannot be reached. Also reports, without ever failing on them: `redis` (`up`,
+        `down` or `not configured`; only a cache: answers come from PostgreSQL without it), and the circuit breakers
+        `redis_breaker` and `smtp` (`closed`, `open`, `half-open` or `not configured`; emails wait in the queue while
+        SMTP is down)."""
         checks: dict[str, Check] = {}
         try:
             async with db_engine.connect() as connection:
@@ -45,6 +48,10 @@ class HealthController(Controller):
             checks["database"] = Check(status="up")
         except Exception as exc:
             checks["database"] = Check(status="down", detail=type(exc).__name__)
+        redis: SharedRedis = state.redis
+        redis_status, redis_detail = await redis.status()
+        checks["redis"] = Check(status=redis_status, detail=redis_detail)
+        checks["redis_breaker"] = Check(status=redis.breaker_state())
         checks["smtp"] = Check(status=smtp_status(state.settings))
         ready = checks["database"].status == "up"
         return Response(

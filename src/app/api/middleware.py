@@ -1,4 +1,4 @@
-"""The edge of every HTTP answer: security headers, HSTS behind TLS, and a request id for the logs."""
+"""The edge of every HTTP answer: security headers, HSTS behind TLS, a request id for the logs; who the client is."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ Header = tuple[bytes, bytes]
 
 REQUEST_ID_HEADER = b"x-request-id"
 _FORWARDED_PROTO_HEADER = b"x-forwarded-proto"
+_FORWARDED_FOR_HEADER = b"x-forwarded-for"
+_MAX_ADDRESS_LENGTH = 64
 _VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -99,15 +101,36 @@ class EdgeMiddleware:
 
     def _forwarded_over_tls(self, scope: Scope, forwarded_proto: bytes | None) -> bool:
         """Believe X-Forwarded-Proto only from a trusted proxy; its first value is the client's own scheme."""
-        if forwarded_proto is None or not self._trusted_proxies:
+        if forwarded_proto is None or forwarded_proto.split(b",", 1)[0].strip().lower() != b"https":
             return False
-        if forwarded_proto.split(b",", 1)[0].strip().lower() != b"https":
-            return False
-        client = scope.get("client")
-        if not client:
-            return False
-        try:
-            peer = ip_address(client[0])
-        except ValueError:  # a Unix socket or a test client's name
-            return False
-        return any(peer in network for network in self._trusted_proxies)
+        return is_trusted_proxy(_peer(scope), self._trusted_proxies)
+
+
+def is_trusted_proxy(address: str | None, trusted_proxies: Sequence[IPv4Network | IPv6Network]) -> bool:
+    """Whether `address` is in TRUSTED_PROXIES, whose forwarding headers are believed (the one place that decides)."""
+    if not address or not trusted_proxies:
+        return False
+    try:
+        ip = ip_address(address)
+    except ValueError:  # a Unix socket or a test client's name
+        return False
+    return any(ip in network for network in trusted_proxies)
+
+
+def client_address(scope: Scope, trusted_proxies: Sequence[IPv4Network | IPv6Network]) -> str:
+    """The client's IP: the peer's, or, when the peer is a trusted proxy, the nearest X-Forwarded-For hop that is not
+    one (read from the right: the hops to the left of it were written by the client and prove nothing)."""
+    peer = _peer(scope) or "unknown"
+    if not is_trusted_proxy(peer, trusted_proxies):
+        return peer
+    forwarded = b",".join(value for name, value in scope["headers"] if name == _FORWARDED_FOR_HEADER)
+    hops = [hop.strip() for hop in forwarded.decode("latin-1").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not is_trusted_proxy(hop, trusted_proxies):
+            return hop[:_MAX_ADDRESS_LENGTH]
+    return hops[0][:_MAX_ADDRESS_LENGTH] if hops else peer
+
+
+def _peer(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None

@@ -61,10 +61,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     checkin_max_radius_m: int = 1000
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536
-    # Peers whose X-Forwarded-Proto is believed (a TLS-terminating load balancer).
+    # Peers whose X-Forwarded-Proto and X-Forwarded-For are believed (load balancers, reverse proxies).
     trusted_proxies: tuple[IPNetwork, ...] = ()
     # None: JSON lines in production, readable text elsewhere.
     log_format: Literal["json", "text"] | None = None
+    # None means: no Redis; the cache and the rate-limit counters live in each process.
+    redis_url: str | None = None
+    redis_timeout_seconds: float = 0.25
+    redis_breaker_reset_seconds: float = 30.0
+    # How long a public answer may be served from the cache (0 turns the cache off).
+    cache_ttl_seconds: float = 5.0
+    # Requests per client IP (0 turns a limit off).
+    rate_limit_api_per_second: int = 10
+    rate_limit_auth_per_minute: int = 5
 
     @property
     def is_production(self) -> bool:
@@ -198,6 +207,22 @@ def _networks(raw: str) -> tuple[IPNetwork, ...]:
         raise ValueError("a comma-separated list of IP addresses or CIDR ranges such as 10.0.0.0/8") from exc
 
 
+def _non_negative_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError("a whole number, 0 or more")
+    return value
+
+
+def _redis_url(raw: str) -> str:
+    if raw.partition("://")[0] not in {"redis", "rediss", "unix"}:
+        raise ValueError("a Redis URL (redis://host:6379/0, rediss://… or unix://…)")
+    return raw
+
+
 def _log_format(raw: str) -> str:
     if raw not in {"json", "text"}:
         raise ValueError("one of json, text")
@@ -245,6 +270,12 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PASSWORD_HASH_MEMORY_KIB": ("password_hash_memory_kib", _positive_int),
     "TRUSTED_PROXIES": ("trusted_proxies", _networks),
     "LOG_FORMAT": ("log_format", _log_format),
+    "REDIS_URL": ("redis_url", _redis_url),
+    "REDIS_TIMEOUT_SECONDS": ("redis_timeout_seconds", _positive_seconds),
+    "REDIS_BREAKER_RESET_SECONDS": ("redis_breaker_reset_seconds", _positive_seconds),
+    "CACHE_TTL_SECONDS": ("cache_ttl_seconds", _seconds),
+    "RATE_LIMIT_API_PER_SECOND": ("rate_limit_api_per_second", _non_negative_int),
+    "RATE_LIMIT_AUTH_PER_MINUTE": ("rate_limit_auth_per_minute", _non_negative_int),
 }
 
 
