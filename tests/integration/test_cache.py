@@ -17,17 +17,11 @@ from litestar.testing import TestClient
 from app.api.app import create_app
 from app.config.settings import Settings
 from tests.support.factories import CATEGORIES, SANTOS, Factory
-from tests.support.redis import RedisServer, redis_server
+from tests.support.redis import RedisServer
 
 NEARBY = f"/api/events/nearby/?latitude={SANTOS[0]}&longitude={SANTOS[1]}"
 # Long enough that only a write, never the clock, can make an entry miss during a test.
 TTL = 60.0
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with redis_server() as server:
-        yield server
 
 
 @pytest.fixture

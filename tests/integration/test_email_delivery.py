@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
@@ -28,20 +27,6 @@ from tests.support.worker import run_jobs
 
 STRONG = "Reflorestar-2026!"
 SENDER = "Mutirões <nao-responda@mutiroes.org>"
-
-
-@pytest.fixture(autouse=True)
-def smtp_breaker() -> Iterator[pybreaker.CircuitBreaker]:
-    """The breaker lives as long as the process: each test starts and leaves it closed, with no failures."""
-    SMTP_BREAKER.close()
-    yield SMTP_BREAKER
-    SMTP_BREAKER.close()
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as running:
-        yield running
 
 
 @pytest.fixture

@@ -14,13 +14,7 @@ from litestar.testing import TestClient
 from app.api.app import create_app
 from app.config.settings import Settings
 from tests.support.factories import Factory
-from tests.support.redis import RedisServer, redis_server
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with redis_server() as server:
-        yield server
+from tests.support.redis import RedisServer
 
 
 @pytest.fixture

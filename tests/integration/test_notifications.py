@@ -4,19 +4,16 @@ event's local time, and carries a one-click unsubscribe link; preferences and th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 from uuid import UUID
 
-import pybreaker
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.config.database import create_engine, create_session_maker
 from app.config.settings import Settings
-from app.domain.notifications.delivery import SMTP_BREAKER
 from app.domain.notifications.links import Links
 from app.domain.notifications.notices import queue_notice
 from tests.support.factories import Factory
@@ -38,19 +35,6 @@ STRONG = "Reflorestar-2026!"
 PUBLIC_URL = "https://mutiroes.example.org"
 # 13:00 UTC is 09:00 in Manaus (UTC-4) and 10:00 in São Paulo (UTC-3).
 START_UTC_HOUR = 13
-
-
-@pytest.fixture(autouse=True)
-def smtp_breaker() -> Iterator[pybreaker.CircuitBreaker]:
-    SMTP_BREAKER.close()
-    yield SMTP_BREAKER
-    SMTP_BREAKER.close()
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as running:
-        yield running
 
 
 @pytest.fixture

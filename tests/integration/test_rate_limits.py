@@ -16,15 +16,9 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.api.app import create_app
 from app.config.settings import Settings
-from tests.support.redis import RedisServer, redis_server
+from tests.support.redis import RedisServer
 
 WRONG_LOGIN = {"username": "ninguem", "password": "Senha-errada-2026"}
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with redis_server() as server:
-        yield server
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ the breaker stops requests from waiting on it, and once Redis is back caching re
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import msgspec
 import pytest
@@ -16,18 +15,12 @@ from litestar.testing import TestClient
 from app.api.app import create_app
 from app.config.settings import Settings
 from tests.support.factories import SANTOS, Factory
-from tests.support.redis import RedisServer, redis_server
+from tests.support.redis import RedisServer
 
 BREAKER_RESET = 0.5
 TIMEOUT = 0.5
 NEARBY = f"/api/events/nearby/?latitude={SANTOS[0]}&longitude={SANTOS[1]}"
 WRONG_LOGIN = {"username": "ninguem", "password": "Senha-errada-2026"}
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    with redis_server() as server:
-        yield server
 
 
 @pytest.fixture

@@ -9,18 +9,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import anyio
-import pybreaker
 import pytest
 
 from app.config.settings import Settings
 from app.domain.notifications import reminders
-from app.domain.notifications.delivery import SMTP_BREAKER
 from tests.support.factories import Factory
 from tests.support.notifications import add_participants, defer, opt_out, recipients, text_of
 from tests.support.settings import make_settings
@@ -29,19 +26,6 @@ from tests.support.worker import run_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(autouse=True)
-def smtp_breaker() -> Iterator[pybreaker.CircuitBreaker]:
-    SMTP_BREAKER.close()
-    yield SMTP_BREAKER
-    SMTP_BREAKER.close()
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as running:
-        yield running
 
 
 @pytest.fixture
