@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
@@ -71,6 +72,38 @@ class QueryLog:
             self.count += 1
 
 
+class FairPool(asyncpg.Pool):
+    """An asyncpg pool that hands out connections in arrival order.
+
+    asyncpg gives a released connection to whichever task asks next, so under load a new request overtakes
+    those already waiting, which then queue again at the back: at 32 concurrent list requests on 10
+    connections the p50 was 35 ms and the p99 440 ms. A first-in-first-out semaphore in front keeps the order.
+    """
+
+    def __init__(self, *args: Any, max_size: int, **kwargs: Any) -> None:
+        super().__init__(*args, max_size=max_size, **kwargs)
+        self._turns = asyncio.Semaphore(max_size)
+        self._lent: set[int] = set()
+
+    async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 - asyncpg's signature
+        await self._turns.acquire()
+        try:
+            connection = await super()._acquire(timeout)
+        except BaseException:
+            self._turns.release()
+            raise
+        self._lent.add(id(connection))
+        return connection
+
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109 - asyncpg's
+        try:
+            await super().release(connection, timeout=timeout)
+        finally:
+            if id(connection) in self._lent:  # released once, whatever asyncpg does with a second call
+                self._lent.discard(id(connection))
+                self._turns.release()
+
+
 async def create_read_pool(settings: Settings, query_log: QueryLog) -> asyncpg.Pool:
     """A plain asyncpg pool for the hot read paths (lists, details, nearby): no ORM in the way."""
 
@@ -80,10 +113,15 @@ async def create_read_pool(settings: Settings, query_log: QueryLog) -> asyncpg.P
     async def keep(connection: asyncpg.Connection) -> None:
         """Nothing to reset: this pool only runs plain SELECTs (saves a round trip per request)."""
 
-    return await asyncpg.create_pool(
+    return await FairPool(
         settings.psycopg_conninfo,
         min_size=0,  # connect on first use: the process starts (and reports unready) without a database
         max_size=settings.database_pool_size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
         init=setup,
         reset=keep,
         server_settings={
