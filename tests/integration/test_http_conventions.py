@@ -99,3 +99,46 @@ def test_english_problem_details(client: TestClient[Litestar]) -> None:
 
 def test_unknown_query_parameters_are_ignored(client: TestClient[Litestar]) -> None:
     assert client.get("/health/?_t=12345").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/events/?city=%00",
+        "/api/events/?search=mutir%00o",
+        "/api/users/leaderboard/?category=%00",
+        "/api/users/profile/ana%00/",
+    ],
+)
+def test_a_null_character_in_the_query_or_path_is_a_400_not_a_database_error(
+    client: TestClient[Litestar], factory: Factory, path: str
+) -> None:
+    response = client.get(path, headers=factory.auth(factory.user("ana")))
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "nul_character"
+
+
+def test_a_null_character_in_a_body_is_a_400_and_changes_nothing(
+    client: TestClient[Litestar], factory: Factory
+) -> None:
+    organizer = factory.user("org")
+    event_id = factory.event(organizer, title="Limpeza da praia")
+    for method, path, body in (
+        ("PATCH", f"/api/events/{event_id}/", {"title": "Limpeza\u0000da praia"}),
+        ("PATCH", "/api/users/profile/", {"bio": "\u0000"}),
+        ("POST", f"/api/events/{event_id}/comments/", {"content": "Vou!\u0000"}),
+        ("POST", "/api/token/", {"username": "org\u0000", "password": "x"}),
+    ):
+        response = client.request(method, path, json=body, headers=factory.auth(organizer))
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["code"] == "nul_character"
+    assert factory.scalar("SELECT title FROM events WHERE id = :id", id=event_id) == "Limpeza da praia"
+    assert factory.count("event_comments") == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/events/?page=99999999999999999999", "/api/users/leaderboard/?page=1000001", "/api/reports/monthly/0000-01/"],
+)
+def test_out_of_range_pages_and_months_are_a_400(client: TestClient[Litestar], path: str) -> None:
+    assert client.get(path).status_code == 400

@@ -25,7 +25,7 @@ from app.api.events import CategoryController, EventController
 from app.api.health import HealthController
 from app.api.impact import ImpactController, MonthlyReportController, ReportController
 from app.api.metrics import Metrics, MetricsController, RequestMetrics, orm_pool_figures, read_pool_figures
-from app.api.middleware import EdgeMiddleware
+from app.api.middleware import EdgeMiddleware, NulCharacterGuard
 from app.api.notifications import NotificationController
 from app.api.rate_limits import RateLimiter, RateLimitMiddleware
 from app.api.resources import ResourceController
@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "accounts": Provide(provide_accounts, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[rate_limits] if limiter.enabled else [],  # none at all costs nothing per request
+        middleware=[NulCharacterGuard(), *([rate_limits] if limiter.enabled else [])],
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_allowed_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],

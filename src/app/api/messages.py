@@ -18,6 +18,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "validation_failed": ("Os dados enviados são inválidos.", "The submitted data is invalid."),
     "body_required": ("O corpo da requisição (JSON) é obrigatório.", "A JSON request body is required."),
     "malformed_json": ("O corpo da requisição não é um JSON válido.", "The request body is not valid JSON."),
+    "nul_character": (
+        "O caractere nulo (\\u0000) não é aceito em textos.",
+        "The null character (\\u0000) is not accepted in text.",
+    ),
     "wrong_type": ("O campo {field} deve ser do tipo {expected}.", "The field {field} must be of type {expected}."),
     "required": ("O campo {field} é obrigatório.", "The field {field} is required."),
     "invalid_value": ("Valor inválido para o campo {field}.", "Invalid value for the field {field}."),

@@ -7,9 +7,12 @@ import uuid
 from collections.abc import Sequence
 from ipaddress import IPv4Network, IPv6Network, ip_address
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from app.config.logging import request_id
+from app.domain.errors import ValidationFailed
 
 Header = tuple[bytes, bytes]
 
@@ -134,3 +137,32 @@ def client_address(scope: Scope, trusted_proxies: Sequence[IPv4Network | IPv6Net
 def _peer(scope: Scope) -> str | None:
     client = scope.get("client")
     return str(client[0]) if client else None
+
+
+# PostgreSQL text cannot hold U+0000: such input would fail in the database, so it is refused up front (400).
+_NUL_IN_QUERY = (b"%00", b"\x00")
+_NUL_IN_JSON = (b"\\u0000", b"\x00")
+_LONGEST_NUL = max(len(marker) for marker in _NUL_IN_JSON) - 1  # bytes a marker may spread over two chunks
+
+
+class NulCharacterGuard(ASGIMiddleware):
+    """Refuse a NUL character in the path, the query string or the body before any handler sees it."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if "\x00" in scope["path"] or any(marker in scope["query_string"] for marker in _NUL_IN_QUERY):
+            raise ValidationFailed.single("query", "nul_character")
+        tail = b""
+
+        async def checked_receive() -> ReceiveMessage:
+            nonlocal tail
+            message = await receive()
+            if message["type"] == "http.request":
+                seen = tail + message.get("body", b"")
+                if any(marker in seen for marker in _NUL_IN_JSON):
+                    raise ValidationFailed.single("body", "nul_character")
+                tail = seen[-_LONGEST_NUL:]
+            return message
+
+        await next_app(scope, checked_receive, send)

@@ -11,7 +11,8 @@ from litestar.params import QueryParameter
 from app.domain.errors import NotFound
 
 DEFAULT_PAGE_SIZE = 20
-PageNumber = Annotated[int, QueryParameter(ge=1, description="1-based page number")]
+# Bounded so that an offset always fits the database's integers; no list comes near a million pages.
+PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000, description="1-based page number")]
 OptionalPageSize = Annotated[
     int | None, QueryParameter(ge=1, le=100, description="Items per page (default 20, max 100)")
 ]

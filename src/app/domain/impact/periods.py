@@ -10,6 +10,8 @@ from app.domain.errors import ValidationFailed
 from app.domain.impact.models import ALL_TIME
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Months a report may be about: the calendar has to reach the month after (year 9999's December has none).
+_YEARS = range(1970, 9999)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -27,7 +29,7 @@ def previous_month(month: dt.date) -> dt.date:
 def parse_month(raw: str, field: str = "month") -> dt.date:
     """`YYYY-MM` → the first day of that month."""
     match = _MONTH.match(raw)
-    if match is None:
+    if match is None or int(match[1]) not in _YEARS:
         raise ValidationFailed.single(field, "invalid_month", value=raw)
     return dt.date(int(match[1]), int(match[2]), 1)
 
