@@ -128,6 +128,7 @@ def test_a_timestamp_without_offset_is_local_time_in_the_events_timezone(
         ({"category": "6f1c1a52-0c1e-4d0a-9f43-000000000000"}, "category"),
         ({"category": "limpeza"}, "category"),
         ({"timezone": "Brasil/Nowhere"}, "timezone"),
+        ({"timezone": "America/" + "x" * 300}, "timezone"),  # longer than a file name may be
         ({"state": "São Paulo"}, "state"),
         ({"title": "ab"}, "title"),
         ({"status": "completed"}, "status"),

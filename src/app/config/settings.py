@@ -156,7 +156,7 @@ def _bool(raw: str) -> bool:
 def _timezone(raw: str) -> str:
     try:
         ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file name
         raise ValueError("an IANA timezone such as America/Sao_Paulo") from exc
     return raw
 

@@ -213,7 +213,7 @@ def _normalised(values: dict[str, Any], timezone: str) -> dict[str, Any]:
 def _valid_timezone(name: str) -> bool:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
         return False
     return True
 
