@@ -317,6 +317,10 @@ def attended(
     """A checked-in participation at an event of `hours` hours that ended `days_ago` days ago."""
     event_id = factory.event(organizer, category=category, hours=hours)
     end_in_the_past(factory, event_id, days_ago=days_ago)
+    checked_in_at(factory, event_id, user_id)
+
+
+def checked_in_at(factory: Factory, event_id: UUID, user_id: UUID) -> None:
     factory.execute(
         """
         INSERT INTO event_participants (id, event_id, user_id, status, emergency_contact, emergency_phone,
@@ -416,3 +420,28 @@ async def test_a_profile_made_private_leaves_the_leaderboard_at_once(
     assert client.get("/api/users/leaderboard/?period=month").json()["count"] == 1
     client.patch("/api/users/profile/", json={"is_public_profile": True}, headers=factory.auth(ana))
     assert board() == ["ana", "bia"]
+
+
+@pytest.mark.anyio
+async def test_two_workers_running_the_statistics_chain_at_once_agree_with_one(
+    client: TestClient[Litestar], factory: Factory, settings: Settings
+) -> None:
+    organizer = factory.user("org")
+    volunteers = [factory.user() for _ in range(12)]
+    for hours, category in ((2, "Limpeza"), (3, "Plantio"), (1.5, "Monitoramento"), (4, "Educação")):
+        event_id = factory.event(organizer, category=category, hours=hours)
+        end_in_the_past(factory, event_id)
+        for volunteer in volunteers:
+            checked_in_at(factory, event_id, volunteer)
+        filed = client.post(
+            f"/api/events/{event_id}/report/", json={"trash_collected_kg": 120}, headers=factory.auth(organizer)
+        )
+        assert filed.status_code == 201, filed.text
+    # Every report's chain queues jobs for the same volunteers: two workers take them side by side.
+    await run_jobs(settings, workers=2, concurrency=2)
+    for volunteer in volunteers:
+        stats = client.get("/api/users/stats/", headers=factory.auth(volunteer)).json()
+        assert (stats["total_events_participated"], stats["total_hours_volunteered"]) == (4, 10.5)
+        assert stats["trash_collected_kg"] == 40.0  # 4 × 120 kg shared by 12
+        assert badges_of(factory, volunteer) == ["all_categories", "first_mutirao"]
+    assert factory.count("procrastinate_jobs", "status = 'failed'") == 0
