@@ -497,8 +497,8 @@ class EventQueries:
     async def nearby(self, circle: Circle, limit: int, now: dt.datetime) -> list[NearbyEventRead]:
         """Published, upcoming, public events within the circle, nearest first (great-circle distance).
 
-        The GiST index narrows to the bounding box and the candidates come ordered by flat distance in
-        degrees; only a few more candidates than asked are measured exactly and joined. When they cannot
+        One query: the GiST index narrows to the bounding box and yields candidates ordered by flat distance
+        in degrees; only a few more candidates than asked are measured exactly and joined. When they cannot
         prove that no closer event was left out (see `_proven`), the exact search runs."""
         wanted = 2 * limit + 10
         sql = _Sql()
@@ -510,26 +510,28 @@ class EventQueries:
         )
         sql.where(f"point(e.longitude, e.latitude) <@ {box}")
         centre = f"point({sql.param(circle.longitude)}, {sql.param(circle.latitude)})"
-        candidates = await self.db.fetch(
-            f"SELECT e.id, e.latitude, e.longitude, point(e.longitude, e.latitude) <-> {centre} "
-            f"FROM events e WHERE {sql.clause} "
-            f"ORDER BY point(e.longitude, e.latitude) <-> {centre} LIMIT {sql.param(wanted)}",
+        distance = _distance_sql(sql, circle)
+        rows = await self.db.fetch(
+            f"WITH candidates AS ("
+            f" SELECT e.id, point(e.longitude, e.latitude) <-> {centre} AS flat, {distance} AS distance_km"
+            f" FROM events e WHERE {sql.clause}"
+            f" ORDER BY point(e.longitude, e.latitude) <-> {centre} LIMIT {sql.param(wanted)}"
+            f"), nearest AS ("
+            f" SELECT id, distance_km FROM candidates WHERE distance_km <= {sql.param(circle.radius_km)}"
+            f" ORDER BY distance_km, id LIMIT {sql.param(limit)}"
+            f"), read AS (SELECT count(*) AS candidates, max(flat) AS last_flat FROM candidates)"
+            # The candidates' summary comes on every row, and alone (events columns null) when none is near enough.
+            f" SELECT {EVENT_COLUMNS}, nearest.distance_km, read.candidates, read.last_flat"
+            f" FROM read LEFT JOIN (nearest JOIN events e ON e.id = nearest.id {EVENT_JOINS}) ON true"
+            f" ORDER BY nearest.distance_km, e.id",
             *sql.params,
         )
-        measured = sorted(
-            (distance, event_id)
-            for event_id, latitude, longitude, _ in candidates
-            if (distance := great_circle_km(circle.latitude, circle.longitude, latitude, longitude)) <= circle.radius_km
-        )[:limit]
-        if len(candidates) == wanted and not _proven(circle, measured, limit, candidates[-1][3]):
+        found = [row for row in rows if row[0] is not None]
+        measured = [(float(row[36]), row[0]) for row in found]
+        candidates, last_flat = (rows[0][37], rows[0][38]) if rows else (0, None)
+        if candidates == wanted and not _proven(circle, measured, limit, last_flat):
             return await self._nearby_exact(circle, limit, now)
-        if not measured:
-            return []
-        distances = {event_id: distance for distance, event_id in measured}
-        rows = await self.db.fetch(f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = ANY($1::uuid[])", list(distances))
-        events = [NearbyEventRead(**_fields(row, now, None), distance_km=round(distances[row[0]], 2)) for row in rows]
-        events.sort(key=lambda event: (distances[event.id], event.id))
-        return events
+        return [NearbyEventRead(**_fields(row, now, None), distance_km=round(row[36], 2)) for row in found]
 
     async def _nearby_exact(self, circle: Circle, limit: int, now: dt.datetime) -> list[NearbyEventRead]:
         """Every event in the bounding box measured exactly (the GiST index narrows to the box)."""
