@@ -143,6 +143,7 @@ def _peer(scope: Scope) -> str | None:
 _NUL_IN_QUERY = (b"%00", b"\x00")
 _NUL_IN_JSON = (b"\\u0000", b"\x00")
 _LONGEST_NUL = max(len(marker) for marker in _NUL_IN_JSON) - 1  # bytes a marker may spread over two chunks
+_WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class NulCharacterGuard(ASGIMiddleware):
@@ -153,6 +154,9 @@ class NulCharacterGuard(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if "\x00" in scope["path"] or any(marker in scope["query_string"] for marker in _NUL_IN_QUERY):
             raise ValidationFailed.single("query", "nul_character")
+        if scope["method"] in _WITHOUT_BODY:  # the hot reads: nothing more to look at
+            await next_app(scope, receive, send)
+            return
         tail = b""
 
         async def checked_receive() -> ReceiveMessage:
