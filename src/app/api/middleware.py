@@ -154,7 +154,7 @@ class NulCharacterGuard(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if "\x00" in scope["path"] or any(marker in scope["query_string"] for marker in _NUL_IN_QUERY):
             raise ValidationFailed.single("query", "nul_character")
-        if scope["method"] in _WITHOUT_BODY:  # the hot reads: nothing more to look at
+        if scope.get("method") in _WITHOUT_BODY:  # the hot reads: nothing more to look at
             await next_app(scope, receive, send)
             return
         tail = b""

@@ -528,7 +528,7 @@ class EventQueries:
         )
         found = [row for row in rows if row[0] is not None]
         measured = [(float(row[36]), row[0]) for row in found]
-        candidates, last_flat = (rows[0][37], rows[0][38]) if rows else (0, None)
+        candidates, last_flat = (rows[0][37], rows[0][38]) if rows else (0, 0.0)
         if candidates == wanted and not _proven(circle, measured, limit, last_flat):
             return await self._nearby_exact(circle, limit, now)
         return [NearbyEventRead(**_fields(row, now, None), distance_km=round(row[36], 2)) for row in found]
