@@ -209,11 +209,22 @@ def _distance_sql(sql: _Sql, circle: Circle) -> str:
     )
 
 
-def _within(sql: _Sql, circle: Circle) -> str:
-    """Narrow to the bounding box (GiST index), then to the exact circle; answer the distance expression."""
+def _in_box(sql: _Sql, circle: Circle) -> None:
+    """Narrow to the circle's bounding box: the GiST index on `point(longitude, latitude)` serves it."""
     min_lon, min_lat, max_lon, max_lat = bounding_box(circle)
     box = f"box(point({sql.param(min_lon)}, {sql.param(min_lat)}), point({sql.param(max_lon)}, {sql.param(max_lat)}))"
     sql.where(f"point(e.longitude, e.latitude) <@ {box}")
+
+
+def _nearby_candidates(sql: _Sql, now: dt.datetime) -> None:
+    """What `nearby` may answer: public, published, not yet started."""
+    sql.where("e.is_public AND e.status = 'published'")
+    sql.where(f"e.start_date > {sql.param(now)}")
+
+
+def _within(sql: _Sql, circle: Circle) -> str:
+    """Narrow to the bounding box (GiST index), then to the exact circle; answer the distance expression."""
+    _in_box(sql, circle)
     distance = _distance_sql(sql, circle)
     sql.where(f"{distance} <= {sql.param(circle.radius_km)}")
     return distance
@@ -502,13 +513,8 @@ class EventQueries:
         prove that no closer event was left out (see `_proven`), the exact search runs."""
         wanted = 2 * limit + 10
         sql = _Sql()
-        sql.where("e.is_public AND e.status = 'published'")
-        sql.where(f"e.start_date > {sql.param(now)}")
-        min_lon, min_lat, max_lon, max_lat = bounding_box(circle)
-        box = (
-            f"box(point({sql.param(min_lon)}, {sql.param(min_lat)}), point({sql.param(max_lon)}, {sql.param(max_lat)}))"
-        )
-        sql.where(f"point(e.longitude, e.latitude) <@ {box}")
+        _nearby_candidates(sql, now)
+        _in_box(sql, circle)
         centre = f"point({sql.param(circle.longitude)}, {sql.param(circle.latitude)})"
         distance = _distance_sql(sql, circle)
         rows = await self.db.fetch(
@@ -536,8 +542,7 @@ class EventQueries:
     async def _nearby_exact(self, circle: Circle, limit: int, now: dt.datetime) -> list[NearbyEventRead]:
         """Every event in the bounding box measured exactly (the GiST index narrows to the box)."""
         sql = _Sql()
-        sql.where("e.is_public AND e.status = 'published'")
-        sql.where(f"e.start_date > {sql.param(now)}")
+        _nearby_candidates(sql, now)
         distance = _within(sql, circle)
         rows = await self.db.fetch(
             f"SELECT {EVENT_COLUMNS}, nearest.distance_km FROM ("
