@@ -1,0 +1,79 @@
+"""Bad input never yields a 500: every operation of the OpenAPI document, called with wrong path ids, garbage
+query parameters and, for each field of its body, values of the wrong type, sign, size or shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from tests.support.factories import Factory
+
+BAD_VALUES: list[Any] = [None, -1, 10**20, 1e308, "x" * 3000, "", [], {"a": 1}, True, "2026-13-45T25:61:00"]
+BAD_BODIES: list[Any] = [None, "x", [], {}, 12, {"unknown": 1}]
+BAD_QUERY = (
+    "page=0&page_size=999&limit=-1&ordering=x&latitude=x&longitude=200&lat=91&radius=-5&period=x&category=x"
+    "&token=x&status=x&start_date_after=x&format=x&when=x&is_public=maybe&has_spots=2"
+)
+NOWHERE = "6f1c1a52-0000-4000-8000-000000000000"
+
+
+def _schema(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = document["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    for variant in node.get("oneOf", node.get("anyOf", [])):
+        if "$ref" in variant or "properties" in variant:
+            return _schema(document, variant)
+    return node
+
+
+def _bodies(document: dict[str, Any], operation: dict[str, Any]) -> list[Any]:
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if content is None:
+        return [None]
+    properties = _schema(document, content["schema"]).get("properties", {})
+    return BAD_BODIES + [{name: value} for name in properties for value in BAD_VALUES]
+
+
+def test_no_operation_answers_500_to_bad_input(client: TestClient[Litestar], factory: Factory) -> None:
+    staff = factory.user("equipe", is_staff=True)
+    volunteer = factory.user("vol")
+    event_id = factory.event(staff, starts_in=dt.timedelta(minutes=30))
+    joined = client.post(f"/api/events/{event_id}/join/", json={}, headers=factory.auth(volunteer)).json()
+    comment = client.post(f"/api/events/{event_id}/comments/", json={"content": "Oi"}, headers=factory.auth(staff))
+    resource = client.post(
+        f"/api/events/{event_id}/resources/", json={"name": "Luvas", "quantity_needed": 5}, headers=factory.auth(staff)
+    )
+    real = {
+        "event_id": str(event_id),
+        "participation_id": joined["id"],
+        "comment_id": comment.json()["id"],
+        "resource_id": resource.json()["id"],
+        "category_id": "6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01",
+        "username": "vol",
+        "month": "2026-10",
+    }
+    document = client.get("/schema/openapi.json").json()
+    failures = []
+    calls = 0
+    for template, methods in document["paths"].items():
+        for method, operation in methods.items():
+            if method not in {"get", "post", "put", "patch", "delete"} or method == "delete":
+                continue  # deleting the shared objects would only make the later calls shallower
+            names = re.findall(r"\{(\w+)\}", template)
+            paths = [re.sub(r"\{(\w+)\}", lambda m: real[m.group(1)], template)]
+            paths += [re.sub(r"\{(\w+)\}", lambda m: NOWHERE if m.group(1) != "month" else "1999-01", template)]
+            paths += [re.sub(r"\{(\w+)\}", "x", template)] if names else []
+            for path in paths:
+                for query in ("", BAD_QUERY):
+                    for body in _bodies(document, operation) if query == "" else [None]:
+                        url = f"{path}/?{query}" if query else f"{path}/"
+                        response = client.request(method.upper(), url, json=body, headers=factory.auth(staff))
+                        calls += 1
+                        if response.status_code >= 500:
+                            failures.append((method.upper(), url, body, response.status_code))
+    assert calls > 1000
+    assert failures == []
