@@ -227,11 +227,11 @@ def test_list_and_nearby_issue_a_constant_number_of_queries(
         ]
         assert by_title[0] == by_title[1] <= limit - 1
         for size in (1, 5, 100):
-            # Nearest candidates, then their rows (or the exact search when the candidates prove too little).
+            # One query for the nearest events (and the exact search when the candidates prove too little).
             nearby = _queries_for(
                 client, app, f"/api/events/nearby/?lat={lat}&lon={lon}&radius=500&limit={size}", headers
             )
-            assert nearby <= 3, (size, nearby)
+            assert nearby <= 2, (size, nearby)
 
 
 class _Recorder:
