@@ -96,7 +96,7 @@ def redis_server() -> Iterator[RedisServer]:
     try:
         server.start()
     except RedisNotStarted as exc:
-        pytest.skip(str(exc))
+        pytest.skip(f"no redis-server could be started on this machine ({exc})")
     try:
         yield server
     finally:

@@ -17,15 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.impact.models import MonthlyImpactReport
 from app.domain.impact.periods import instant, next_month
+from app.domain.impact.services import HELD
 from app.domain.time import utcnow
 
 TOP_CITIES = 5
 
-_HELD = """
+_MONTH_FIGURES = f"""
     WITH held AS (
         SELECT e.id, e.category_id, e.city, e.state, e.start_date, e.end_date
         FROM events e
-        WHERE e.status IN ('published', 'completed') AND e.start_date >= :month_from AND e.start_date < :month_to
+        WHERE e.status IN {HELD} AND e.start_date >= :month_from AND e.start_date < :month_to
     ), attendance AS (
         SELECT p.event_id, p.user_id
         FROM event_participants p JOIN held h ON h.id = p.event_id
@@ -40,7 +41,7 @@ _HELD = """
     )
 """
 _TOTALS_SQL = text(
-    _HELD
+    _MONTH_FIGURES
     + """
     SELECT (SELECT count(*) FROM figures) AS events_held,
            (SELECT count(DISTINCT user_id) FROM attendance) AS unique_volunteers,
@@ -52,7 +53,7 @@ _TOTALS_SQL = text(
 )
 # Every category, those without events included (at zero), in the catalogue's order.
 _CATEGORIES_SQL = text(
-    _HELD
+    _MONTH_FIGURES
     + """
     SELECT c.id AS category, c.name, c.color,
            count(f.id) AS events_held,
@@ -67,7 +68,7 @@ _CATEGORIES_SQL = text(
     """
 )
 _CITIES_SQL = text(
-    _HELD
+    _MONTH_FIGURES
     + """
     SELECT f.city, f.state, count(*) AS events_held,
            (SELECT count(DISTINCT a.user_id) FROM attendance a JOIN held h ON h.id = a.event_id

@@ -25,13 +25,14 @@ from app.domain.impact.schemas import (
     LeaderboardEntry,
     UserStats,
 )
+from app.domain.impact.services import HELD
 
 _STATS_SQL = text(
-    """
+    f"""
     SELECT p.total_events_participated, p.total_hours_volunteered, p.trash_collected_kg, p.trees_planted,
         (SELECT count(*) FROM user_badges b WHERE b.user_id = :user_id) AS badges_earned,
         (SELECT count(*) FROM events e WHERE e.organizer_id = :user_id
-           AND e.status IN ('published', 'completed')) AS events_organized,
+           AND e.status IN {HELD}) AS events_organized,
         (SELECT count(*) FROM volunteer_contributions c WHERE c.user_id = :user_id
            AND c.held_at >= :month_from AND c.held_at < :month_to) AS current_month_events,
         (SELECT coalesce(json_agg(json_build_object('id', f.id, 'name', f.name, 'events', f.events)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import jobs
@@ -28,6 +28,7 @@ from app.domain.time import utcnow
 
 # Events that took place: drafts never did, cancelled ones did not.
 HELD_STATUSES = ("published", "completed")
+HELD = f"{HELD_STATUSES}"  # the same, as SQL: ('published', 'completed')
 
 # The four categories of the original system (stable ids from their data migration): "all four" badge.
 FOUNDING_CATEGORY_IDS = (
@@ -46,6 +47,18 @@ def two_places(value: float) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
+async def attendees_of(session: AsyncSession, event_id: UUID) -> list[UUID]:
+    """The event's verified attendees: confirmed participants who checked in."""
+    attendees = await session.scalars(
+        select(EventParticipant.user_id).where(
+            EventParticipant.event_id == event_id,
+            EventParticipant.status == "confirmed",
+            EventParticipant.checked_in.is_(True),
+        )
+    )
+    return list(attendees.all())
+
+
 class ReportService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -62,7 +75,7 @@ class ReportService:
 
     async def file(self, event_id: UUID, data: ReportWrite, user: User) -> EventReport:
         # The event's row is locked: two organizers filing at once make one report, not an error.
-        event = await self._event_to_report(event_id, user, lock=True)
+        event = await self._event_to_report(event_id, user)
         if await self._report_of(event.id) is not None:
             raise Conflict("report_exists")
         report = EventReport(event_id=event.id, reported_by_id=user.id)
@@ -76,7 +89,7 @@ class ReportService:
         return await self.edit(event_id, _figures(data), user)
 
     async def edit(self, event_id: UUID, changes: dict[str, Any], user: User) -> EventReport:
-        event = await self._event_to_report(event_id, user, lock=True)
+        event = await self._event_to_report(event_id, user)
         report = await self._report_of(event.id)
         if report is None:
             raise NotFound("report_not_found")
@@ -90,7 +103,7 @@ class ReportService:
 
     async def _apply(self, report: EventReport, event: Event, figures: dict[str, Any]) -> None:
         if figures.get("total_participants") is None:
-            figures["total_participants"] = await self.checked_in_count(event.id)
+            figures["total_participants"] = len(await attendees_of(self.session, event.id))
         if figures.get("total_hours") is None:
             figures["total_hours"] = float(figures["total_participants"] * duration_hours(event))
         for name in ("total_hours", "trash_collected_kg", "recyclable_material_kg", "area_cleaned_m2"):
@@ -98,22 +111,9 @@ class ReportService:
         for name, value in figures.items():
             setattr(report, name, value)
 
-    async def checked_in_count(self, event_id: UUID) -> int:
-        count = await self.session.scalar(
-            select(func.count())
-            .select_from(EventParticipant)
-            .where(
-                EventParticipant.event_id == event_id,
-                EventParticipant.status == "confirmed",
-                EventParticipant.checked_in.is_(True),
-            )
-        )
-        return int(count or 0)
-
-    async def _event_to_report(self, event_id: UUID, user: User, *, lock: bool) -> Event:
-        statement = select(Event).where(Event.id == event_id)
-        if lock:
-            statement = statement.with_for_update(of=Event)
+    async def _event_to_report(self, event_id: UUID, user: User) -> Event:
+        """The event, locked, if `user` may report it now."""
+        statement = select(Event).where(Event.id == event_id).with_for_update(of=Event)
         event = await self.session.scalar(statement.execution_options(populate_existing=True))
         if event is None or not event.visible_to(user):
             raise NotFound("event_not_found")
@@ -163,26 +163,19 @@ def _current_figures(report: EventReport) -> dict[str, Any]:
 
 # --- statistics: what the jobs run -------------------------------------------------------------------------
 
-_ATTENDEES_SQL = text(
-    """
-    SELECT p.user_id FROM event_participants p
-    WHERE p.event_id = :event_id AND p.status = 'confirmed' AND p.checked_in
-    """
-)
-
 # A volunteer's contributions, rewritten from their check-ins and the reports of those events.
 _DROP_STALE_CONTRIBUTIONS_SQL = text(
-    """
+    f"""
     DELETE FROM volunteer_contributions c
     WHERE c.user_id = :user_id AND NOT EXISTS (
         SELECT 1 FROM event_participants p JOIN events e ON e.id = p.event_id
         WHERE p.user_id = c.user_id AND p.event_id = c.event_id
-          AND p.status = 'confirmed' AND p.checked_in AND e.status IN ('published', 'completed')
+          AND p.status = 'confirmed' AND p.checked_in AND e.status IN {HELD}
     )
     """
 )
 _WRITE_CONTRIBUTIONS_SQL = text(
-    """
+    f"""
     INSERT INTO volunteer_contributions
         (id, user_id, event_id, category_id, held_at, hours, trash_collected_kg, trees_planted)
     SELECT gen_random_uuid(), p.user_id, e.id, e.category_id, e.start_date,
@@ -193,7 +186,7 @@ _WRITE_CONTRIBUTIONS_SQL = text(
     FROM event_participants p
     JOIN events e ON e.id = p.event_id
     LEFT JOIN event_reports r ON r.event_id = e.id
-    WHERE p.user_id = :user_id AND p.status = 'confirmed' AND p.checked_in AND e.status IN ('published', 'completed')
+    WHERE p.user_id = :user_id AND p.status = 'confirmed' AND p.checked_in AND e.status IN {HELD}
     ON CONFLICT (user_id, event_id) DO UPDATE SET
         category_id = excluded.category_id, held_at = excluded.held_at, hours = excluded.hours,
         trash_collected_kg = excluded.trash_collected_kg, trees_planted = excluded.trees_planted
@@ -305,7 +298,7 @@ class StatisticsService:
             return []  # the event (and its report) is gone
         event = await self.session.get(Event, report.event_id)
         assert event is not None  # a report cascades with its event
-        attendees = list((await self.session.scalars(_ATTENDEES_SQL, {"event_id": event.id})).all())
+        attendees = await attendees_of(self.session, event.id)
         if report.verified_participants != len(attendees) or report.processed_at is None:
             report.verified_participants = len(attendees)
             report.processed_at = utcnow()
