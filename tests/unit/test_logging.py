@@ -81,6 +81,33 @@ def test_configuring_twice_installs_one_handler(root_logger: logging.Logger, tmp
     assert logging.getLogger("uvicorn.access").propagate
 
 
+@pytest.fixture
+def access_logger() -> Iterator[logging.Logger]:
+    access = logging.getLogger("uvicorn.access")
+    handlers, propagate = list(access.handlers), access.propagate
+    yield access
+    access.handlers[:] = handlers
+    access.propagate = propagate
+
+
+def test_an_access_log_uvicorn_switched_off_stays_off(
+    root_logger: logging.Logger, access_logger: logging.Logger, tmp_path: Path
+) -> None:
+    production = Settings(app_env="production", data_dir=tmp_path)
+    # What `uvicorn --no-access-log` leaves before the app factory runs.
+    access_logger.handlers.clear()
+    access_logger.propagate = False
+    configure_logging(production)
+    assert not access_logger.propagate
+    assert not access_logger.hasHandlers()
+    # What uvicorn's own logging config leaves when the access log is on: its handler, not propagating.
+    access_logger.addHandler(logging.StreamHandler())
+    configure_logging(production)
+    assert access_logger.propagate
+    assert access_logger.handlers == []
+    assert access_logger.hasHandlers()  # through the root's
+
+
 def test_log_format_defaults_to_json_only_in_production(tmp_path: Path) -> None:
     assert not load_settings({"DATA_DIR": str(tmp_path)}).logs_as_json
     assert load_settings({"DATA_DIR": str(tmp_path), "LOG_FORMAT": "json"}).logs_as_json

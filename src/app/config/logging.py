@@ -77,5 +77,12 @@ def configure_logging(settings: Settings, *, unless_configured: bool = False) ->
     root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
     for name in UVICORN_LOGGERS:
         uvicorn_logger = logging.getLogger(name)
+        if _switched_off(uvicorn_logger):
+            continue  # `uvicorn --no-access-log`: keep it off
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+
+
+def _switched_off(logger: logging.Logger) -> bool:
+    """How uvicorn turns its access log off: no handler of its own and nothing passed up."""
+    return not logger.handlers and not logger.propagate
