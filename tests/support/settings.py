@@ -19,6 +19,8 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "database_pool_size": 20,
         "database_max_overflow": 20,
         "list_count_ttl_seconds": 0.0,
+        # Many apps live and die in one test process: frozen objects would never be collected.
+        "gc_freeze": False,
         # The suite fires many requests from one client, and factories write behind the cache's back: limits and
         # the cache are turned on by the tests about them.
         "rate_limit_api_per_second": 0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         query_log.attach_to_engine(database.get_engine())
         app.state.read_pool = await create_read_pool(settings, query_log)
         await redis.open()
+        if settings.gc_freeze:
+            freeze_long_lived_objects()
 
     async def close_databases(app: Litestar) -> None:
         await redis.aclose()
@@ -132,6 +135,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         RequestMetrics(app.asgi_handler, metrics), trusted_proxies=settings.trusted_proxies, docs_path=DOCS_PATH
     )
     return app
+
+
+def freeze_long_lived_objects() -> None:
+    """Keep what start-up built (modules, routes, OpenAPI schema, pools) out of the collector's full passes.
+
+    CPython's full collection walks every tracked object: ~170,000 here, ~100 ms during which no request moves,
+    which was most of the p99 under load. Frozen, they are never walked again; what requests allocate is still
+    collected as before. Garbage made before the freeze is collected first.
+    """
+    gc.collect()
+    gc.freeze()
+    logger.info("Garbage collector: %d start-up objects frozen", gc.get_freeze_count())
 
 
 def openapi_config() -> OpenAPIConfig:

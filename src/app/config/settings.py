@@ -57,6 +57,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     run_worker_in_process: bool = False
     worker_concurrency: int = 4
     list_count_ttl_seconds: float = 1.0
+    # After start-up, hide the objects that live as long as the process from the garbage collector (gc.freeze).
+    gc_freeze: bool = True
     checkin_radius_m: int = 300
     checkin_max_radius_m: int = 1000
     password_hash_time_cost: int = 3
@@ -264,6 +266,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "RUN_WORKER_IN_PROCESS": ("run_worker_in_process", _bool),
     "WORKER_CONCURRENCY": ("worker_concurrency", _positive_int),
     "LIST_COUNT_TTL_SECONDS": ("list_count_ttl_seconds", _seconds),
+    "GC_FREEZE": ("gc_freeze", _bool),
     "CHECKIN_RADIUS_M": ("checkin_radius_m", _positive_int),
     "CHECKIN_MAX_RADIUS_M": ("checkin_max_radius_m", _positive_int),
     "PASSWORD_HASH_TIME_COST": ("password_hash_time_cost", _positive_int),
