@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from collections.abc import Sequence
 from ipaddress import IPv4Network, IPv6Network, ip_address
 
@@ -81,7 +81,7 @@ class EdgeMiddleware:
                 incoming = value
             elif name == _FORWARDED_PROTO_HEADER:
                 forwarded_proto = value
-        current = incoming.decode() if incoming and _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        current = incoming.decode() if incoming and _VALID_REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
         tls = scope["scheme"] == "https" or self._forwarded_over_tls(scope, forwarded_proto)
         path = scope["path"]
         if path.startswith(self._docs_path) and not path.endswith(_SCHEMA_DOCUMENTS):

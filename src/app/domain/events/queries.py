@@ -390,8 +390,8 @@ class EventQueries:
         participants = await self._participants(event_id, audience) if audience else []
         return EventDetail(
             **_fields(row, now, status),
-            resources=_from_json(row[36], list[ResourceRead]),
-            comments=_from_json(row[37], list[CommentRead]),
+            resources=_from_json(row[36], _RESOURCES),
+            comments=_from_json(row[37], _COMMENTS),
             participants=participants,
         )
 
@@ -565,11 +565,16 @@ class EventQueries:
         return [event_read(row, now) for row in rows]
 
 
-def _from_json(value: str | list[Any], target: Any) -> Any:
-    """JSON built by PostgreSQL: text on the read pool, already decoded on SQLAlchemy's connections."""
+_RESOURCES = msgspec.json.Decoder(list[ResourceRead])
+_COMMENTS = msgspec.json.Decoder(list[CommentRead])
+
+
+def _from_json(value: str | list[Any], decoder: msgspec.json.Decoder[Any]) -> Any:
+    """JSON built by PostgreSQL: text on the read pool, already decoded on SQLAlchemy's connections. One decoder
+    per type, made once: a type written at the call (`list[X]`) is a new object each time, analysed afresh."""
     if isinstance(value, str):
-        return msgspec.json.decode(value, type=target)
-    return msgspec.convert(value, type=target)
+        return decoder.decode(value)
+    return msgspec.convert(value, type=decoder.type)
 
 
 def _when(sql: _Sql, when: str | None, now: dt.datetime) -> None:
