@@ -6,19 +6,21 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, MediaType, Request, Response, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.dependencies import provide_current_user, provide_optional_user
+from app.api.dependencies import provide_current_user, provide_optional_user, provide_privacy
 from app.api.messages import language_of, message
 from app.api.openapi import BEARER, problems
 from app.api.pagination import LimitAlias, OptionalPageSize, PageNumber, Window
 from app.config.settings import Settings
 from app.domain.accounts.models import User, default_notification_preferences
+from app.domain.accounts.privacy import PrivacyService
 from app.domain.accounts.schemas import (
     ChangePasswordRequest,
+    ErasureRequest,
     PasswordChanged,
     ProfileRead,
     ProfileUpdate,
@@ -120,6 +122,7 @@ class UserController(Controller):
     dependencies = {
         "current_user": Provide(provide_current_user),
         "viewer": Provide(provide_optional_user),
+        "privacy": Provide(provide_privacy, sync_to_thread=False),
     }
 
     @post("/register/", operation_id="registerUser", summary="Create an account", responses=problems(400))
@@ -235,3 +238,45 @@ class UserController(Controller):
         return PasswordChanged(
             message=message("password_changed", language_of(request)), access=pair.access, refresh=pair.refresh
         )
+
+    @get(
+        "/export/",
+        operation_id="exportMyData",
+        summary="Download all the caller's data (LGPD)",
+        security=BEARER,
+        media_type=MediaType.JSON,
+        responses=problems(401),
+    )
+    async def export(
+        self, current_user: NamedDependency[User], privacy: NamedDependency[PrivacyService]
+    ) -> Response[bytes]:
+        """One JSON document, as an attachment: `account`, `profile`, `participations`, `organized_events`,
+        `comments`, `pledges`, `badges`, `reports_filed`, `contributions`, `statistics`, `reminders_received`,
+        `notices_received` and `sessions` — every row that names the caller, all its columns but the password hash."""
+        filename = f"mutiroes-{dt.date.today().isoformat()}.json"  # no username: it may not be ASCII
+        return Response(
+            await privacy.export(current_user),
+            media_type=MediaType.JSON,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+        )
+
+    @post(
+        "/delete-account/",
+        operation_id="deleteMyAccount",
+        summary="Erase the caller's account (LGPD)",
+        status_code=204,
+        security=BEARER,
+        responses=problems(400, 401, 409, s409="The caller organizes a published event that has not ended"),
+    )
+    async def delete_account(
+        self,
+        data: JSONBody[ErasureRequest],
+        current_user: NamedDependency[User],
+        privacy: NamedDependency[PrivacyService],
+    ) -> None:
+        """Asks for the password again; cannot be undone. Name, email, contact data and profile are wiped and the
+        account can no longer log in (every session ends). Places and pledges on events that have not started are
+        given up (the waitlist moves up). What already happened stays, under "Usuário removido": past
+        participations and check-ins, comments, verified hours, reports. An organizer of a published event that has
+        not ended cancels it first (409)."""
+        await privacy.erase(current_user, data)

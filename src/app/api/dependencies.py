@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.api.cache import PublicCache
 from app.config.settings import Settings
 from app.domain.accounts.models import User
+from app.domain.accounts.privacy import PrivacyService
 from app.domain.accounts.services import AccountService
 from app.domain.accounts.tokens import TokenCodec
 from app.domain.comments.services import CommentService
@@ -51,6 +52,10 @@ def provide_settings(state: State) -> Settings:
 
 def provide_accounts(transaction: NamedDependency[AsyncSession], state: State) -> AccountService:
     return AccountService(transaction, state.password_hashing, state.token_codec)
+
+
+def provide_privacy(transaction: NamedDependency[AsyncSession], state: State) -> PrivacyService:
+    return PrivacyService(transaction, state.password_hashing)
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:

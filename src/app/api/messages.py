@@ -88,6 +88,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "password_too_common": ("Esta senha é comum demais.", "This password is too common."),
     "passwords_do_not_match": ("As senhas não conferem.", "The passwords do not match."),
     "old_password_wrong": ("A senha atual está incorreta.", "The current password is incorrect."),
+    "password_wrong": ("A senha está incorreta.", "The password is incorrect."),
+    "organizes_upcoming_events": (
+        "Você organiza eventos publicados que ainda não terminaram: cancele-os antes de excluir a conta.",
+        "You organize published events that have not ended: cancel them before deleting the account.",
+    ),
     "password_changed": ("Senha alterada com sucesso.", "Password changed successfully."),
     "invalid_credentials": (
         "Nenhuma conta ativa encontrada com as credenciais fornecidas.",

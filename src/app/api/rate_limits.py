@@ -30,7 +30,7 @@ from app.config.settings import Settings
 logger = logging.getLogger("app.rate_limits")
 
 # Where a password or a refresh token is tried: guessing is what the tighter limit is for.
-AUTH_OPERATIONS = frozenset({"obtainToken", "refreshToken", "registerUser", "changePassword"})
+AUTH_OPERATIONS = frozenset({"obtainToken", "refreshToken", "registerUser", "changePassword", "deleteMyAccount"})
 PREFIX = "mutiroes:rl:"
 PROBES = frozenset({"/health", "/liveness", "/readiness", "/metrics"})
 _MAX_LOCAL_CLIENTS = 100_000

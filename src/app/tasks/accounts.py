@@ -25,7 +25,7 @@ async def send_welcome_email(context: JobContext, user_id: str) -> None:
     resources = resources_of(context)
     async with resources.sessions() as session:
         user = await session.get(User, UUID(user_id))
-    if user is None:
-        return  # the account is gone: nothing to welcome
+    if user is None or not user.is_active:
+        return  # the account is gone or erased: nothing to welcome
     email = welcome_email(user, links=Links.from_settings(resources.settings))
     await resources.mailer.deliver(email, sender=resources.settings.email_from)

@@ -119,3 +119,9 @@ class PasswordChanged(msgspec.Struct, kw_only=True):
     message: str
     access: str
     refresh: str
+
+
+class ErasureRequest(msgspec.Struct, kw_only=True):
+    """The account's password, asked again: erasure cannot be undone."""
+
+    password: str

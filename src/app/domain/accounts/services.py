@@ -249,6 +249,21 @@ class AccountService:
         return await self.issue_tokens(user)
 
 
+async def lock_active_account(session: AsyncSession, user_id: UUID, *, for_erasure: bool = False) -> None:
+    """Hold the account's row until the transaction ends; 401 when it was erased since the request began.
+
+    An erasure holds it exclusively and a join shares it, both before locking any event: a join then either
+    commits before the erasure looks for spots to give back, or waits for it and is refused. The erasure's lock
+    (FOR NO KEY UPDATE) leaves foreign-key checks alone, so a pledge or a comment written meanwhile cannot
+    deadlock with it.
+    """
+    statement = select(User.is_active).where(User.id == user_id)
+    # FOR NO KEY UPDATE for an erasure, FOR SHARE for a join.
+    active = await session.scalar(statement.with_for_update(read=not for_erasure, key_share=for_erasure))
+    if not active:
+        raise AuthenticationFailed("token_invalid")
+
+
 def _registration_problems(data: RegisterRequest, username: str, email: str) -> list[FieldError]:
     errors: list[FieldError] = []
     if not USERNAME_PATTERN.match(username):

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.models import User, UserProfile
+from app.domain.accounts.services import lock_active_account
 from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.domain.events.models import Event
 from app.domain.events.queries import great_circle_km
@@ -72,6 +73,7 @@ class ParticipationService:
         return event
 
     async def join(self, event_id: UUID, user: User, data: JoinRequest) -> EventParticipant:
+        await lock_active_account(self.session, user.id)
         event = await self.lock_event(event_id)
         if not event.visible_to(user):
             raise NotFound("event_not_found")

@@ -7,6 +7,7 @@ allowed and shown.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -89,15 +90,12 @@ class ResourceService:
         await self._visible_event(event_id, user)
         # Lock the resource row: the total is read and changed in one step.
         resource = await self._resource(event_id, resource_id, lock=True)
-        pledge: ResourcePledge | None = await self.session.scalar(
-            select(ResourcePledge).where(ResourcePledge.resource_id == resource.id, ResourcePledge.user_id == user.id)
-        )
+        pledge = await self._pledge(resource.id, user.id)
         now = utcnow()
         if quantity == 0:
             if pledge is None:
                 raise NotFound("pledge_not_found")
-            resource.quantity_provided -= pledge.quantity
-            await self.session.delete(pledge)
+            await self._withdraw(resource, pledge)
         elif pledge is None:
             self.session.add(ResourcePledge(resource_id=resource.id, user_id=user.id, quantity=quantity))
             resource.quantity_provided += quantity
@@ -108,6 +106,33 @@ class ResourceService:
         resource.updated_at = now
         await self.session.flush()
         return PledgedResource(resource, quantity or None)
+
+    async def withdraw_pledges(self, user_id: UUID, *, of_events_starting_after: dt.datetime) -> None:
+        """Take back every pledge of the user to events that have not started (an erased account)."""
+        pledged = await self.session.execute(
+            select(EventResource.event_id, EventResource.id)
+            .join(ResourcePledge, ResourcePledge.resource_id == EventResource.id)
+            .join(Event, Event.id == EventResource.event_id)
+            .where(ResourcePledge.user_id == user_id, Event.start_date > of_events_starting_after)
+            .order_by(EventResource.id)  # one locking order for everyone
+        )
+        for event_id, resource_id in pledged.all():
+            resource = await self._resource(event_id, resource_id, lock=True)
+            pledge = await self._pledge(resource_id, user_id)
+            if pledge is not None:
+                await self._withdraw(resource, pledge)
+        await self.session.flush()
+
+    async def _pledge(self, resource_id: UUID, user_id: UUID) -> ResourcePledge | None:
+        return await self.session.scalar(
+            select(ResourcePledge).where(ResourcePledge.resource_id == resource_id, ResourcePledge.user_id == user_id)
+        )
+
+    async def _withdraw(self, resource: EventResource, pledge: ResourcePledge) -> None:
+        """The caller holds the resource's lock."""
+        resource.quantity_provided -= pledge.quantity
+        resource.updated_at = utcnow()
+        await self.session.delete(pledge)
 
     async def _visible_event(self, event_id: UUID, user: User | None) -> Event:
         # Only the event's own columns are needed here, not its category and organizer.
