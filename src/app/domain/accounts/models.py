@@ -34,6 +34,11 @@ def default_notification_preferences() -> dict[str, Any]:
     return dict.fromkeys(NOTIFICATION_KINDS, True)
 
 
+def display_name(first_name: str, last_name: str, username: str) -> str:
+    """How a person is named to others: their full name, or their username when they gave none."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 class User(UUIDAuditBase):
     __tablename__ = "users"
     __table_args__ = (
@@ -61,11 +66,12 @@ class User(UUIDAuditBase):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or self.username
+        return display_name(self.first_name, self.last_name, self.username)
 
 
 class UserProfile(UUIDAuditBase):
     __tablename__ = "user_profiles"
+    __table_args__ = (Index("uq_user_profiles_calendar_key", "calendar_key", unique=True),)
 
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     phone: Mapped[str] = mapped_column(String(20), default="")
@@ -84,6 +90,8 @@ class UserProfile(UUIDAuditBase):
     total_hours_volunteered: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
     trash_collected_kg: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0), server_default="0")
     trees_planted: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0), server_default="0")
+    # The secret in the URL of the user's calendar feed; None until they ask for it, replaced when they reset it.
+    calendar_key: Mapped[str | None] = mapped_column(String(64), default=None)
 
     user: Mapped[User] = relationship(back_populates="profile")
 

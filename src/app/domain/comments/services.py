@@ -14,7 +14,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.accounts.models import User, UserProfile
+from app.domain.accounts.models import User, UserProfile, display_name
 from app.domain.comments.models import MAX_CONTENT_LENGTH, EventComment
 from app.domain.comments.schemas import CommentEdit, CommentRead, CommentWrite
 from app.domain.errors import NotFound, PermissionDenied, ValidationFailed
@@ -62,7 +62,7 @@ def _thread_read(row: Any, replies: list[CommentRead]) -> CommentRead:
         content=row.content,
         parent=row.parent_id,
         user=row.user_id,
-        user_name=f"{row.first_name} {row.last_name}".strip() or row.username,
+        user_name=display_name(row.first_name, row.last_name, row.username),
         user_avatar=row.avatar_url or "",
         replies=replies,
         created_at=row.created_at,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from app.domain.accounts.models import display_name
 from app.domain.comments.schemas import CommentRead
 from app.domain.events.models import LISTED_STATUSES
 from app.domain.events.schemas import CategoryRead, EventDetail, EventRead, EventStats, NearbyEventRead
@@ -275,7 +276,7 @@ def _fields(row: Sequence[Any], now: dt.datetime, participation: str | None) -> 
     status = row[25]
     capacity, confirmed = row[22], row[34]
     is_active = status == "published" and start > now
-    name = f"{row[10]} {row[11]}".strip() or row[9]
+    name = display_name(row[10], row[11], row[9])
     return {
         "id": row[0],
         "title": row[1],

@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.accounts.models import User, UserProfile
+from app.domain.accounts.models import User, UserProfile, display_name
 from app.domain.events.models import Event, EventCategory
 from app.domain.participation.models import EventParticipant
 from app.domain.participation.schemas import HistoryEntry, HistoryEvent, ParticipantRead
@@ -44,12 +44,8 @@ PARTICIPANT_COLUMNS = (
 )  # fmt: skip
 
 
-def _display_name(first: str, last: str, username: str) -> str:
-    return f"{first} {last}".strip() or username
-
-
 def participant_from_row(row: Sequence[Any], audience: Audience) -> ParticipantRead:
-    name = _display_name(row[3], row[4], row[2])
+    name = display_name(row[3], row[4], row[2])
     if audience == "names":
         return ParticipantRead(id=row[0], user_name=name, user_avatar=row[5])
     return ParticipantRead(
