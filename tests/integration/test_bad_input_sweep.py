@@ -47,7 +47,9 @@ def test_no_operation_answers_500_to_bad_input(client: TestClient[Litestar], fac
     resource = client.post(
         f"/api/events/{event_id}/resources/", json={"name": "Luvas", "quantity_needed": 5}, headers=factory.auth(staff)
     )
+    feed = client.get("/api/users/calendar/", headers=factory.auth(staff)).json()["url"]
     real = {
+        "key": feed.split("/api/calendar/", 1)[1].split("/", 1)[0],
         "event_id": str(event_id),
         "participation_id": joined["id"],
         "comment_id": comment.json()["id"],

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.domain.events.calendar import CalendarEvent, event_ics
+from app.domain.events.calendar import CalendarEvent, calendar_ics, event_ics
 
 NOW = dt.datetime(2026, 11, 20, 10, 30, tzinfo=dt.UTC)
 LONG_TITLE = (
@@ -398,3 +398,48 @@ def test_naive_datetimes_are_refused(name: str) -> None:
 def test_a_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="now"):
         event_ics(make_event(), now=dt.datetime(2026, 12, 13, 9, 0))
+
+
+# --- several events in one document (the volunteer's feed) ---
+
+
+def test_a_feed_has_one_vevent_per_event_and_one_vtimezone_per_zone() -> None:
+    events = [
+        make_event(
+            uid="a",
+            start=dt.datetime(2026, 12, 13, 12, tzinfo=dt.UTC),
+            end=dt.datetime(2026, 12, 13, 15, tzinfo=dt.UTC),
+        ),
+        make_event(uid="b", timezone="America/Manaus"),
+        make_event(
+            uid="c", start=dt.datetime(2027, 3, 1, 12, tzinfo=dt.UTC), end=dt.datetime(2027, 3, 1, 15, tzinfo=dt.UTC)
+        ),
+    ]
+    calendar = parse(calendar_ics(events, now=NOW, name="Mutirões"))
+    assert calendar.value("X-WR-CALNAME") == "Mutirões"
+    assert [child.value("UID") for child in calendar.children if child.name == "VEVENT"] == [
+        "a@mutiroes.org", "b@mutiroes.org", "c@mutiroes.org",
+    ]  # fmt: skip
+    zones = [child.value("TZID") for child in calendar.children if child.name == "VTIMEZONE"]
+    assert zones == ["America/Sao_Paulo", "America/Manaus"]
+    # São Paulo's VTIMEZONE covers both of its events, one in 2026 and one in 2027.
+    (sao_paulo,) = [
+        child for child in calendar.children if child.name == "VTIMEZONE" and child.value("TZID") == zones[0]
+    ]
+    for local in (dt.datetime(2026, 12, 13, 9), dt.datetime(2027, 3, 1, 9)):
+        assert observance_at(sao_paulo, local).value("TZOFFSETTO") == "-0300"
+
+
+def test_a_place_not_yet_confirmed_is_tentative_unless_the_event_is_cancelled() -> None:
+    calendar = parse(
+        calendar_ics(
+            [make_event(uid="w", tentative=True), make_event(uid="x", tentative=True, status="cancelled")], now=NOW
+        )
+    )
+    statuses = [child.value("STATUS") for child in calendar.children if child.name == "VEVENT"]
+    assert statuses == ["TENTATIVE", "CANCELLED"]
+
+
+def test_an_empty_feed_is_still_a_valid_calendar() -> None:
+    calendar = parse(calendar_ics([], now=NOW, name="Mutirões"))
+    assert calendar.name == "VCALENDAR" and calendar.children == []

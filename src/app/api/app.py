@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from app.api.accounts import TokenController, UserController
 from app.api.cache import PublicCache, track_public_changes
+from app.api.calendar_feed import CalendarFeedController
 from app.api.comments import CommentController
 from app.api.dependencies import provide_accounts, provide_settings, provide_transaction
 from app.api.errors import EXCEPTION_HANDLERS
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ImpactController,
             MonthlyReportController,
             NotificationController,
+            CalendarFeedController,
         ],
         plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],
         on_startup=[open_databases],

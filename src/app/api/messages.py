@@ -179,6 +179,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "already_joined": ("Você já está inscrito neste evento.", "You have already joined this event."),
     "join_rejected": ("Sua inscrição neste evento foi recusada.", "Your registration for this event was rejected."),
+    "calendar_feed_not_found": (
+        "Este calendário não existe mais: peça um novo link no seu perfil.",
+        "This calendar no longer exists: get a new link from your profile.",
+    ),
     "not_participating": ("Você não está inscrito neste evento.", "You are not registered for this event."),
     "age_not_allowed": (
         "Este evento é para idades de {min_age} a {max_age} anos.",

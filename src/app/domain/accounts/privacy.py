@@ -161,6 +161,7 @@ def _anonymise(user: User, now: dt.datetime) -> None:
     profile = user.profile
     profile.phone = profile.bio = profile.avatar_url = profile.city = profile.state = profile.zip_code = ""
     profile.birth_date = None
+    profile.calendar_key = None  # the feed's URL stops working
     profile.interests = []
     profile.notification_preferences = dict.fromkeys(NOTIFICATION_KINDS, False)
     profile.is_public_profile = False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -47,6 +47,8 @@ class CalendarEvent(msgspec.Struct, frozen=True, kw_only=True):
     organizer_name: str
     status: str
     updated_at: dt.datetime
+    # A place not yet confirmed (pending approval, on the waitlist): TENTATIVE unless the event is cancelled.
+    tentative: bool = False
 
 
 class _Transition(msgspec.Struct, frozen=True, kw_only=True):
@@ -66,22 +68,37 @@ def event_ics(event: CalendarEvent, *, now: dt.datetime) -> str:
     Raises ValueError for a naive datetime or an unknown status, and `zoneinfo.ZoneInfoNotFoundError`
     for an unknown zone.
     """
-    for name, value in (("start", event.start), ("end", event.end), ("updated_at", event.updated_at), ("now", now)):
-        _require_aware(name, value)
-    if event.status not in _STATUS:
-        raise ValueError(f"unknown event status: {event.status!r}")
-    zone = ZoneInfo(event.timezone)
-    local_start = event.start.astimezone(zone)
-    local_end = event.end.astimezone(zone)
-    tzid = _param_value(event.timezone)
+    return calendar_ics([event], now=now)
 
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        *_vtimezone(event.timezone, zone, local_start, local_end),
+
+def calendar_ics(events: Sequence[CalendarEvent], *, now: dt.datetime, name: str | None = None) -> str:
+    """Several events in one document (a subscribed feed): one VTIMEZONE per zone, covering all its events."""
+    _require_aware("now", now)
+    spans: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    vevents: list[str] = []
+    for event in events:
+        for label, value in (("start", event.start), ("end", event.end), ("updated_at", event.updated_at)):
+            _require_aware(label, value)
+        if event.status not in _STATUS:
+            raise ValueError(f"unknown event status: {event.status!r}")
+        zone = ZoneInfo(event.timezone)
+        local_start, local_end = event.start.astimezone(zone), event.end.astimezone(zone)
+        earliest, latest = spans.get(event.timezone, (local_start, local_end))
+        spans[event.timezone] = (min(earliest, local_start), max(latest, local_end))
+        vevents += _vevent(event, local_start, local_end, now)
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    if name:
+        lines.append(f"X-WR-CALNAME:{_text(name)}")
+    for timezone, (earliest, latest) in spans.items():
+        lines += _vtimezone(timezone, ZoneInfo(timezone), earliest, latest)
+    lines += [*vevents, "END:VCALENDAR"]
+    return "".join(_fold(line) + _CRLF for line in lines)
+
+
+def _vevent(event: CalendarEvent, local_start: dt.datetime, local_end: dt.datetime, now: dt.datetime) -> list[str]:
+    tzid = _param_value(event.timezone)
+    status = "TENTATIVE" if event.tentative and event.status != "cancelled" else _STATUS[event.status]
+    return [
         "BEGIN:VEVENT",
         f"UID:{_text(f'{event.uid}@{UID_DOMAIN}')}",
         f"DTSTAMP:{_utc(now)}",
@@ -94,12 +111,10 @@ def event_ics(event: CalendarEvent, *, now: dt.datetime) -> str:
         f"URL:{_strip_controls(event.url)}",
         f"ORGANIZER;CN={_param_value(event.organizer_name)}:mailto:{ORGANIZER_EMAIL}",
         f"LAST-MODIFIED:{_utc(event.updated_at)}",
-        f"STATUS:{_STATUS[event.status]}",
+        f"STATUS:{status}",
         "SEQUENCE:0",
         "END:VEVENT",
-        "END:VCALENDAR",
     ]
-    return "".join(_fold(line) + _CRLF for line in lines)
 
 
 def _require_aware(name: str, value: dt.datetime) -> None:

@@ -111,3 +111,10 @@ class HistoryPage(msgspec.Struct, kw_only=True):
     next: str | None
     previous: str | None
     results: list[HistoryEntry]
+
+
+class CalendarFeed(msgspec.Struct, kw_only=True):
+    """Where calendar apps subscribe to the caller's joined events. The URL is a secret: it needs no login."""
+
+    url: str
+    webcal_url: str
