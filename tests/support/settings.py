@@ -13,6 +13,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "database_url": to_driver_url(database_url, "postgresql"),
         "data_dir": data_dir,
         "outbox_dir": data_dir / "outbox",
+        "media_dir": data_dir / "media",
         "jwt_secret": "test-secret-" + "0123456789abcdef" * 4,
         "password_hash_time_cost": 1,
         "password_hash_memory_kib": 8192,

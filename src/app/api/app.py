@@ -9,13 +9,14 @@ import logging
 from collections.abc import AsyncIterator
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.static_files import create_static_files_router
 
 from app.api.accounts import TokenController, UserController
 from app.api.cache import PublicCache, track_public_changes
@@ -29,6 +30,7 @@ from app.api.impact import ImpactController, MonthlyReportController, ReportCont
 from app.api.metrics import Metrics, MetricsController, RequestMetrics, orm_pool_figures, read_pool_figures
 from app.api.middleware import EdgeMiddleware, NulCharacterGuard
 from app.api.notifications import NotificationController
+from app.api.photos import PhotoController
 from app.api.rate_limits import RateLimiter, RateLimitMiddleware
 from app.api.resources import ResourceController
 from app.config.database import QueryLog, create_read_pool, sqlalchemy_config
@@ -39,6 +41,7 @@ from app.domain.accounts.passwords import PasswordHashing
 from app.domain.accounts.tokens import TokenCodec
 from app.domain.events.queries import CountMemo
 from app.domain.notifications.delivery import smtp_status
+from app.domain.photos.storage import LocalMediaStorage
 
 logger = logging.getLogger("app")
 
@@ -56,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": settings,
             "password_hashing": PasswordHashing.from_settings(settings),
             "token_codec": TokenCodec.from_settings(settings),
+            "media": LocalMediaStorage.from_settings(settings),
         }
     )
     database = sqlalchemy_config(settings)
@@ -105,6 +109,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MonthlyReportController,
             NotificationController,
             CalendarFeedController,
+            PhotoController,
+            media_files(settings),
         ],
         plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],
         on_startup=[open_databases],
@@ -137,6 +143,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         RequestMetrics(app.asgi_handler, metrics), trusted_proxies=settings.trusted_proxies, docs_path=DOCS_PATH
     )
     return app
+
+
+def media_files(settings: Settings) -> Router:
+    """The uploaded files under /media (what MEDIA_URL points at by default); a web server in front may serve
+    MEDIA_DIR itself instead."""
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    return create_static_files_router(
+        path="/media", directories=[settings.media_dir], name="media", cache_control=CacheControlHeader(max_age=86400)
+    )
 
 
 def freeze_long_lived_objects() -> None:
@@ -172,6 +187,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="categories", description="Kinds of action: Limpeza, Plantio, Monitoramento, Educação"),
             Tag(name="comments", description="Talk about an event: comments and one level of replies"),
             Tag(name="resources", description="What a mutirão needs, and the volunteers' pledges to bring it"),
+            Tag(name="photos", description="Photos of a mutirão, before and after, by its organizer and volunteers"),
             Tag(
                 name="impact", description="Impact reports, verified statistics, badges, leaderboards, monthly reports"
             ),

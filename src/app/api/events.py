@@ -13,6 +13,7 @@ import qrcode
 import qrcode.image.pure
 import qrcode.image.svg
 from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +60,7 @@ from app.domain.participation.schemas import (
     ParticipationStatus,
 )
 from app.domain.participation.services import ParticipationService
+from app.domain.photos.storage import LocalMediaStorage
 from app.domain.time import localize, utcnow
 
 Ordering = Literal[
@@ -74,19 +76,27 @@ OptionalRadius = Annotated[float | None, QueryParameter(gt=0, le=500, descriptio
 DEFAULT_RADIUS_KM = 10.0
 
 
-async def _transaction_reader(transaction: AsyncSession) -> EventQueries:
-    """Queries on the request transaction's own connection: they see its uncommitted writes."""
-    connection = await transaction.connection()
-    raw = await connection.get_raw_connection()
-    driver: asyncpg.Connection = raw.driver_connection
-    return EventQueries(driver)
+class EventAnswers:
+    """The event as a write answers it: read on the request transaction's own connection, so it shows the
+    uncommitted changes."""
+
+    def __init__(self, transaction: AsyncSession, media: LocalMediaStorage) -> None:
+        self.transaction = transaction
+        self.media = media
+
+    async def of(self, event_id: UUID, user: User) -> EventDetail:
+        connection = await self.transaction.connection()
+        raw = await connection.get_raw_connection()
+        driver: asyncpg.Connection = raw.driver_connection
+        viewer = Viewer(user.id, user.is_staff)
+        detail = await EventQueries(driver).detail(event_id, viewer, utcnow(), media_url=self.media.url)
+        if detail is None:
+            raise NotFound("event_not_found")
+        return detail
 
 
-async def _answer(transaction: AsyncSession, event_id: UUID, user: User) -> EventDetail:
-    detail = await (await _transaction_reader(transaction)).detail(event_id, Viewer(user.id, user.is_staff), utcnow())
-    if detail is None:
-        raise NotFound("event_not_found")
-    return detail
+def provide_event_answers(transaction: NamedDependency[AsyncSession], state: State) -> EventAnswers:
+    return EventAnswers(transaction, state.media)
 
 
 def _category_read(category: Any) -> CategoryRead:
@@ -151,6 +161,7 @@ class EventController(Controller):
     dependencies = {
         "events": Provide(provide_events, sync_to_thread=False),
         "participations": Provide(provide_participations, sync_to_thread=False),
+        "answers": Provide(provide_event_answers, sync_to_thread=False),
         # Resolved only by the handlers that ask for it (the writes).
         "current_user": Provide(provide_current_user),
     }
@@ -233,12 +244,12 @@ class EventController(Controller):
         data: EventBody,
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
-        transaction: NamedDependency[AsyncSession],
+        answers: NamedDependency[EventAnswers],
     ) -> EventDetail:
         """The caller becomes the organizer. `status` may be `draft` (default) or `published`; timestamps without
         an offset are local time in the event's `timezone`."""
         event = await events.create(data, current_user)
-        return await _answer(transaction, event.id, current_user)
+        return await answers.of(event.id, current_user)
 
     @get("/nearby/", operation_id="nearbyEvents", summary="Events near a point", responses=problems(400, 401))
     async def nearby(
@@ -299,7 +310,8 @@ class EventController(Controller):
         cached for up to CACHE_TTL_SECONDS (`X-Cache: hit|miss`); a write that changes the event is seen at once."""
 
         async def detail() -> bytes:
-            found = await EventQueries(read_pool_of(request)).detail(event_id, await viewer_of(request), utcnow())
+            viewer, media_url = await viewer_of(request), request.app.state.media.url
+            found = await EventQueries(read_pool_of(request)).detail(event_id, viewer, utcnow(), media_url=media_url)
             if found is None:
                 raise NotFound("event_not_found")
             return msgspec.json.encode(found)
@@ -331,7 +343,8 @@ class EventController(Controller):
         """A VCALENDAR with the event and its VTIMEZONE, for calendar apps."""
         now = utcnow()
         settings: Settings = request.app.state.settings
-        detail = await EventQueries(read_pool_of(request)).detail(event_id, await viewer_of(request), now)
+        viewer, media_url = await viewer_of(request), request.app.state.media.url
+        detail = await EventQueries(read_pool_of(request)).detail(event_id, viewer, now, media_url=media_url)
         if detail is None:
             raise NotFound("event_not_found")
         ics = event_ics(
@@ -536,11 +549,11 @@ class EventController(Controller):
         data: EventBody,
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
-        transaction: NamedDependency[AsyncSession],
+        answers: NamedDependency[EventAnswers],
     ) -> EventDetail:
         """Organizer or staff. Lowering `max_participants` below the confirmed count is refused (409)."""
         await events.replace(event_id, data, current_user)
-        return await _answer(transaction, event_id, current_user)
+        return await answers.of(event_id, current_user)
 
     @patch(
         "/{event_id:uuid}/",
@@ -555,11 +568,11 @@ class EventController(Controller):
         data: JSONBody[EventPatch],
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
-        transaction: NamedDependency[AsyncSession],
+        answers: NamedDependency[EventAnswers],
     ) -> EventDetail:
         """Organizer or staff; only the fields sent change."""
         await events.patch(event_id, data, current_user)
-        return await _answer(transaction, event_id, current_user)
+        return await answers.of(event_id, current_user)
 
     @delete(
         "/{event_id:uuid}/",
@@ -574,14 +587,14 @@ class EventController(Controller):
         event_id: FromPath[UUID],
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
-        transaction: NamedDependency[AsyncSession],
+        answers: NamedDependency[EventAnswers],
     ) -> Response[EventDetail | None]:
         """Organizer or staff. An event nobody joined is erased (204); one with participants is cancelled instead
         and answered (200): history is never erased."""
         cancelled = await events.delete(event_id, current_user)
         if cancelled is None:
             return Response(None, status_code=204)
-        return Response(await _answer(transaction, event_id, current_user), status_code=200)
+        return Response(await answers.of(event_id, current_user), status_code=200)
 
     @post(
         "/{event_id:uuid}/publish/",
@@ -596,10 +609,10 @@ class EventController(Controller):
         event_id: FromPath[UUID],
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
-        transaction: NamedDependency[AsyncSession],
+        answers: NamedDependency[EventAnswers],
     ) -> EventDetail:
         await events.publish(event_id, current_user)
-        return await _answer(transaction, event_id, current_user)
+        return await answers.of(event_id, current_user)
 
     @post(
         "/{event_id:uuid}/cancel/",
@@ -614,10 +627,10 @@ class EventController(Controller):
         event_id: FromPath[UUID],
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
-        transaction: NamedDependency[AsyncSession],
+        answers: NamedDependency[EventAnswers],
     ) -> EventDetail:
         await events.cancel(event_id, current_user)
-        return await _answer(transaction, event_id, current_user)
+        return await answers.of(event_id, current_user)
 
 
 class _EncodedPage(msgspec.Struct):

@@ -179,6 +179,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "already_joined": ("Você já está inscrito neste evento.", "You have already joined this event."),
     "join_rejected": ("Sua inscrição neste evento foi recusada.", "Your registration for this event was rejected."),
+    "photo_not_an_image": (
+        "O arquivo não é uma imagem JPEG, PNG ou WebP válida.",
+        "The file is not a valid JPEG, PNG or WebP image.",
+    ),
+    "photo_too_large": ("A foto passa do tamanho máximo.", "The photo is larger than allowed."),
+    "photo_too_many_pixels": ("A imagem tem pixels demais.", "The image has too many pixels."),
+    "photo_before_and_after": (
+        "Uma foto é de antes ou de depois, não das duas.",
+        "A photo is either before or after, not both.",
+    ),
+    "photo_not_participant": (
+        "Só o organizador e os participantes confirmados enviam fotos.",
+        "Only the organizer and confirmed participants upload photos.",
+    ),
+    "photo_not_found": ("Foto não encontrada.", "Photo not found."),
+    "photo_not_yours": (
+        "Só o autor, o organizador ou a equipe apagam esta foto.",
+        "Only its author, the organizer or staff delete this photo.",
+    ),
     "calendar_feed_not_found": (
         "Este calendário não existe mais: peça um novo link no seu perfil.",
         "This calendar no longer exists: get a new link from your profile.",

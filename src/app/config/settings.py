@@ -46,6 +46,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     app_timezone: str = "America/Sao_Paulo"
     max_body_bytes: int = 1_048_576
     outbox_dir: Path = PROJECT_ROOT / ".data" / "outbox"
+    # Uploaded photos (local disk): served under media_url, by default PUBLIC_URL/media.
+    media_dir: Path = PROJECT_ROOT / ".data" / "media"
+    media_url: str | None = None
     email_from: str = "Mutirões <nao-responda@mutiroes.org>"
     # None means: no SMTP server, emails go to the outbox folder.
     smtp_host: str | None = None
@@ -76,6 +79,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Requests per client IP (0 turns a limit off).
     rate_limit_api_per_second: int = 10
     rate_limit_auth_per_minute: int = 5
+
+    @property
+    def media_base_url(self) -> str:
+        return (self.media_url or f"{self.public_url.rstrip('/')}/media").rstrip("/")
 
     @property
     def is_production(self) -> bool:
@@ -256,6 +263,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "APP_TIMEZONE": ("app_timezone", _timezone),
     "MAX_BODY_BYTES": ("max_body_bytes", _positive_int),
     "OUTBOX_DIR": ("outbox_dir", Path),
+    "MEDIA_DIR": ("media_dir", Path),
+    "MEDIA_URL": ("media_url", _url),
     "EMAIL_FROM": ("email_from", _text),
     "SMTP_HOST": ("smtp_host", _text),
     "SMTP_PORT": ("smtp_port", _port),
@@ -294,8 +303,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             values[field] = parse(raw)
         except ValueError as exc:
             raise SettingsError(f'{name} must be {exc}, got "{raw}"') from None
-    if "data_dir" in values and "outbox_dir" not in values:
-        values["outbox_dir"] = values["data_dir"] / "outbox"
+    if "data_dir" in values:
+        values.setdefault("outbox_dir", values["data_dir"] / "outbox")
+        values.setdefault("media_dir", values["data_dir"] / "media")
     settings = Settings(**values)
     if not settings.jwt_secret:
         settings = msgspec.structs.replace(settings, jwt_secret=_development_secret(settings))

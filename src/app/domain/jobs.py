@@ -37,6 +37,8 @@ PROCESS_EVENT_REPORT_STATISTICS = Job("process_event_report_statistics", queue="
 UPDATE_USER_STATISTICS = Job("update_user_statistics", queue="statistics")
 CHECK_AND_AWARD_BADGES = Job("check_and_award_badges", queue="statistics")
 GENERATE_MONTHLY_IMPACT_REPORT = Job("generate_monthly_impact_report", queue="reports")
+MAKE_PHOTO_THUMBNAIL = Job("make_photo_thumbnail", queue="media")
+DELETE_MEDIA_FILES = Job("delete_media_files", queue="media")
 
 _DEFER_SQL = text(
     """

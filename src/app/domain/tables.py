@@ -7,6 +7,17 @@ from app.domain.events import models as events
 from app.domain.impact import models as impact
 from app.domain.notifications import models as notifications
 from app.domain.participation import models as participation
+from app.domain.photos import models as photos
 from app.domain.resources import models as resources
 
-__all__ = ("accounts", "comments", "events", "impact", "metadata", "notifications", "participation", "resources")
+__all__ = (
+    "accounts",
+    "comments",
+    "events",
+    "impact",
+    "metadata",
+    "notifications",
+    "participation",
+    "photos",
+    "resources",
+)

@@ -24,6 +24,7 @@ app = procrastinate.App(
         "app.tasks.schedules",
         "app.tasks.notifications",
         "app.tasks.maintenance",
+        "app.tasks.photos",
     ],
     worker_defaults={"additional_context": {"resources": TaskResources()}},
 )

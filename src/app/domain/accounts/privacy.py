@@ -62,6 +62,7 @@ SECTIONS = (
     ),
     Section("organized_events", "events", "organizer_id", "start_date"),
     Section("comments", "event_comments", "user_id", "created_at", _EVENT, "'event_title', e.title"),
+    Section("photos", "event_photos", "user_id", "created_at", _EVENT, "'event_title', e.title"),
     Section(
         "pledges", "resource_pledges", "user_id", "created_at",
         "JOIN event_resources r ON r.id = t.resource_id", "'resource_name', r.name, 'event_id', r.event_id",

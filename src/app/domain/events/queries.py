@@ -25,13 +25,15 @@ from app.domain.events.schemas import CategoryRead, EventDetail, EventRead, Even
 from app.domain.participation.models import ACTIVE_STATUSES
 from app.domain.participation.queries import PARTICIPANT_SQL, Audience, participant_audience, participant_from_row
 from app.domain.participation.schemas import ParticipantRead
+from app.domain.photos.schemas import PhotoRead
 from app.domain.resources.schemas import ResourceRead
 
 STATS_SQL = """
     SELECT e.participants_count, e.pending_count, e.waitlist_count, e.max_participants,
         (SELECT count(*) FROM event_participants ep WHERE ep.event_id = e.id AND ep.checked_in),
         coalesce(r.provided, 0), coalesce(r.needed, 0), coalesce(r.fully, 0), coalesce(r.total, 0),
-        (SELECT count(*) FROM event_comments ec WHERE ec.event_id = e.id)
+        (SELECT count(*) FROM event_comments ec WHERE ec.event_id = e.id),
+        (SELECT count(*) FROM event_photos ph WHERE ph.event_id = e.id)
     FROM events e
     LEFT JOIN LATERAL (
         SELECT sum(least(quantity_provided, quantity_needed)) AS provided, sum(quantity_needed) AS needed,
@@ -67,6 +69,7 @@ EVENT_FROM = f"FROM events e {EVENT_JOINS}"
 # Detail: the event's columns, then its resources (with the viewer's pledge: $2) and its most recent comments
 # with their replies, both as JSON built by PostgreSQL in the same query.
 RECENT_COMMENTS = 5
+RECENT_PHOTOS = 6
 DETAIL_SQL = f"""
     SELECT {EVENT_COLUMNS},
         (SELECT coalesce(json_agg(json_build_object(
@@ -89,7 +92,14 @@ DETAIL_SQL = f"""
                     JOIN user_profiles rup ON rup.user_id = ru.id WHERE rc.parent_id = top.id)) AS comment
             FROM event_comments top JOIN users tu ON tu.id = top.user_id JOIN user_profiles tp ON tp.user_id = tu.id
             WHERE top.event_id = e.id AND top.parent_id IS NULL ORDER BY top.created_at DESC LIMIT {RECENT_COMMENTS}
-        ) AS recent)
+        ) AS recent),
+        (SELECT coalesce(json_agg(json_build_object(
+            'id', ph.id, 'photo', ph.photo, 'thumbnail', ph.thumbnail, 'caption', ph.caption,
+            'is_before', ph.is_before, 'is_after', ph.is_after, 'created_at', ph.created_at,
+            'user_name', coalesce(nullif(trim(pu.first_name || ' ' || pu.last_name), ''), pu.username)
+        ) ORDER BY ph.created_at DESC, ph.id), '[]'::json) FROM (
+            SELECT * FROM event_photos WHERE event_id = e.id ORDER BY created_at DESC, id LIMIT {RECENT_PHOTOS}
+        ) ph JOIN users pu ON pu.id = ph.user_id)
     {EVENT_FROM} WHERE e.id = $1
 """
 
@@ -380,8 +390,11 @@ class EventQueries:
             return None
         return row, status
 
-    async def detail(self, event_id: UUID, viewer: Viewer, now: dt.datetime) -> EventDetail | None:
-        """The event with its resources, recent comments and participants (as the viewer may see them)."""
+    async def detail(
+        self, event_id: UUID, viewer: Viewer, now: dt.datetime, *, media_url: Callable[[str], str]
+    ) -> EventDetail | None:
+        """The event with its resources, recent comments and photos, and participants (as the viewer may see them).
+        `media_url` makes a stored file's name a link."""
         found = await self._visible_row(await self.db.fetchrow(DETAIL_SQL, event_id, viewer.user_id), viewer)
         if found is None:
             return None
@@ -393,6 +406,7 @@ class EventQueries:
             **_fields(row, now, status),
             resources=_from_json(row[36], _RESOURCES),
             comments=_from_json(row[37], _COMMENTS),
+            photos=[_linked(photo, media_url) for photo in _from_json(row[38], _PHOTOS)],
             participants=participants,
         )
 
@@ -402,7 +416,7 @@ class EventQueries:
         if found is None:
             return None
         row = await self.db.fetchrow(STATS_SQL, event_id)
-        confirmed, pending, waitlisted, capacity, checked_in, provided, needed, fully, resources, comments = row
+        confirmed, pending, waitlisted, capacity, checked_in, provided, needed, fully, resources, comments, photos = row
         return EventStats(
             confirmed=confirmed,
             pending=pending,
@@ -415,7 +429,7 @@ class EventQueries:
             resources_fully_provided=fully,
             resources_coverage=round(provided / needed, 4) if needed else 1.0,
             comments=comments,
-            photos=0,
+            photos=photos,
             report=None,
         )
 
@@ -568,6 +582,12 @@ class EventQueries:
 
 _RESOURCES = msgspec.json.Decoder(list[ResourceRead])
 _COMMENTS = msgspec.json.Decoder(list[CommentRead])
+_PHOTOS = msgspec.json.Decoder(list[PhotoRead])
+
+
+def _linked(photo: PhotoRead, media_url: Callable[[str], str]) -> PhotoRead:
+    thumbnail = media_url(photo.thumbnail) if photo.thumbnail else None
+    return msgspec.structs.replace(photo, photo=media_url(photo.photo), thumbnail=thumbnail)
 
 
 def _from_json(value: str | list[Any], decoder: msgspec.json.Decoder[Any]) -> Any:

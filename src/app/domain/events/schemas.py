@@ -12,6 +12,7 @@ from msgspec import UNSET, Meta, UnsetType
 from app.domain.comments.schemas import CommentRead
 from app.domain.participation.schemas import ParticipantRead
 from app.domain.patches import PatchBody
+from app.domain.photos.schemas import PhotoRead
 from app.domain.resources.schemas import ResourceRead
 
 EventStatus = Literal["draft", "published", "cancelled", "completed"]
@@ -142,7 +143,7 @@ class NearbyEventRead(EventRead, kw_only=True):
 
 class EventDetail(EventRead, kw_only=True):
     resources: list[ResourceRead] = msgspec.field(default_factory=list)
-    photos: list[dict[str, Any]] = msgspec.field(default_factory=list)  # photo uploads are not built yet
+    photos: list[PhotoRead] = msgspec.field(default_factory=list)  # the most recent six
     # The most recent top-level comments (newest first), each with its replies; the comments endpoint pages.
     comments: list[CommentRead] = msgspec.field(default_factory=list)
     # As the caller may see them: everything for the organizer and staff, names and avatars of the confirmed

@@ -1,0 +1,104 @@
+"""Event photos API (SPEC §3): multipart upload by the organizer and participants, listing, deletion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, delete, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.api.dependencies import provide_current_user, provide_optional_user
+from app.api.openapi import BEARER, problems
+from app.api.pagination import LimitAlias, OptionalPageSize, PageNumber, Window
+from app.domain.accounts.models import User
+from app.domain.photos.images import MAX_PHOTO_BYTES
+from app.domain.photos.schemas import PhotoPage, PhotoRead
+from app.domain.photos.services import PhotoService, PhotoUpload
+
+# The multipart envelope around a photo of MAX_PHOTO_BYTES: boundaries, headers, the caption.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+@dataclass
+class PhotoForm:
+    """`multipart/form-data`: the image file and its description."""
+
+    photo: UploadFile
+    caption: str = ""
+    is_before: bool = False
+    is_after: bool = False
+
+
+def provide_photos(transaction: NamedDependency[AsyncSession], state: State) -> PhotoService:
+    return PhotoService(transaction, state.media)
+
+
+class PhotoController(Controller):
+    path = "/api/events/{event_id:uuid}/photos"
+    tags = ["photos"]
+    dependencies = {
+        "photos": Provide(provide_photos, sync_to_thread=False),
+        "current_user": Provide(provide_current_user),
+        "viewer": Provide(provide_optional_user),
+    }
+
+    @get("/", operation_id="listPhotos", summary="An event's photos", responses=problems(400, 401, 404))
+    async def list_photos(
+        self,
+        request: Request[Any, Any, Any],
+        event_id: FromPath[UUID],
+        photos: NamedDependency[PhotoService],
+        viewer: NamedDependency[User | None],
+        page: PageNumber = 1,
+        page_size: OptionalPageSize = None,
+        limit: LimitAlias = None,
+    ) -> PhotoPage:
+        """Newest first, in the DRF envelope. `thumbnail` is null for a moment after an upload."""
+        window = Window(page, page_size, limit)
+        count, results = await photos.page(event_id, viewer, offset=window.offset, limit=window.size)
+        next_link, previous_link = window.links(request, count)
+        return PhotoPage(count=count, next=next_link, previous=previous_link, results=results)
+
+    @post(
+        "/",
+        operation_id="uploadPhoto",
+        summary="Upload a photo (organizer, staff or confirmed participant)",
+        security=BEARER,
+        # The photo's own size is checked with the image; this bounds what is read at all (413 beyond it).
+        request_max_body_size=MAX_PHOTO_BYTES + MULTIPART_OVERHEAD,
+        responses=problems(400, 401, 403, 404, 413),
+    )
+    async def upload_photo(
+        self,
+        event_id: FromPath[UUID],
+        data: Annotated[PhotoForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        photos: NamedDependency[PhotoService],
+        current_user: NamedDependency[User],
+    ) -> PhotoRead:
+        """JPEG, PNG or WebP up to 10 MB, checked by decoding it whole. The stored copy is written
+        again without its metadata (the EXIF GPS position first of all), turned upright; the thumbnail follows from
+        a background job."""
+        upload = PhotoUpload(await data.photo.read(), data.caption, data.is_before, data.is_after)
+        return await photos.upload(event_id, current_user, upload)
+
+    @delete(
+        "/{photo_id:uuid}/",
+        operation_id="deletePhoto",
+        summary="Delete a photo (its author, the organizer or staff)",
+        security=BEARER,
+        responses=problems(401, 403, 404),
+    )
+    async def delete_photo(
+        self,
+        event_id: FromPath[UUID],
+        photo_id: FromPath[UUID],
+        photos: NamedDependency[PhotoService],
+        current_user: NamedDependency[User],
+    ) -> None:
+        await photos.delete(event_id, photo_id, current_user)
