@@ -18,6 +18,7 @@ from app.domain.accounts.models import User, UserProfile, display_name
 from app.domain.comments.models import MAX_CONTENT_LENGTH, EventComment
 from app.domain.comments.schemas import CommentEdit, CommentRead, CommentWrite
 from app.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from app.domain.events.access import visible_event
 from app.domain.events.models import Event
 from app.domain.time import utcnow
 
@@ -86,10 +87,7 @@ class CommentService:
         self.session = session
 
     async def visible_event(self, event_id: UUID, user: User | None) -> Event:
-        event = await self.session.get(Event, event_id)
-        if event is None or not event.visible_to(user):
-            raise NotFound("event_not_found")
-        return event
+        return await visible_event(self.session, event_id, user)
 
     async def page(self, event_id: UUID, user: User | None, offset: int, limit: int) -> tuple[int, list[CommentRead]]:
         """The event's top-level comments, oldest first, each with its replies (oldest first), and their count."""

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import jobs
 from app.domain.accounts.models import User
 from app.domain.errors import Conflict, NotFound, PermissionDenied
+from app.domain.events.access import visible_event
 from app.domain.events.models import Event
 from app.domain.impact.models import ALL_TIME, EVERY_CATEGORY, EventReport
 from app.domain.impact.schemas import ReportWrite
@@ -65,9 +66,7 @@ class ReportService:
 
     async def get(self, event_id: UUID, viewer: User | None) -> EventReport:
         """Whoever may see the event may read its report."""
-        event = await self.session.scalar(select(Event).where(Event.id == event_id))
-        if event is None or not event.visible_to(viewer):
-            raise NotFound("event_not_found")
+        event = await visible_event(self.session, event_id, viewer)
         report = await self._report_of(event.id)
         if report is None:
             raise NotFound("report_not_found")

@@ -13,12 +13,11 @@ from uuid import UUID, uuid4
 import anyio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import raiseload
 
 from app.domain import jobs
 from app.domain.accounts.models import User, display_name
 from app.domain.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from app.domain.events.models import Event
+from app.domain.events.access import visible_event
 from app.domain.participation.models import EventParticipant
 from app.domain.photos.images import clean_photo, thumbnail
 from app.domain.photos.models import MAX_CAPTION_LENGTH, EventPhoto
@@ -40,7 +39,7 @@ class PhotoService:
 
     async def upload(self, event_id: UUID, user: User, upload: PhotoUpload) -> PhotoRead:
         """The organizer, staff and confirmed participants add photos; the file loses its metadata first."""
-        event = await self._visible_event(event_id, user)
+        event = await visible_event(self.session, event_id, user)
         if not (event.managed_by(user) or await self._confirmed(event.id, user.id)):
             raise PermissionDenied("photo_not_participant")
         errors = []
@@ -78,7 +77,7 @@ class PhotoService:
 
     async def page(self, event_id: UUID, user: User | None, *, offset: int, limit: int) -> tuple[int, list[PhotoRead]]:
         """Newest first, for whoever may see the event."""
-        await self._visible_event(event_id, user)
+        await visible_event(self.session, event_id, user)
         count = await self.session.scalar(select(func.count()).where(EventPhoto.event_id == event_id))
         rows = await self.session.execute(
             select(EventPhoto, User.first_name, User.last_name, User.username)
@@ -92,7 +91,7 @@ class PhotoService:
 
     async def delete(self, event_id: UUID, photo_id: UUID, user: User) -> None:
         """Its author, the event's organizer and staff; the files go by a job once the deletion commits."""
-        event = await self._visible_event(event_id, user)
+        event = await visible_event(self.session, event_id, user)
         photo = await self.session.scalar(
             select(EventPhoto).where(EventPhoto.id == photo_id, EventPhoto.event_id == event.id)
         )
@@ -128,12 +127,6 @@ class PhotoService:
             user_name=user_name,
             created_at=photo.created_at,
         )
-
-    async def _visible_event(self, event_id: UUID, user: User | None) -> Event:
-        event = await self.session.scalar(select(Event).where(Event.id == event_id).options(raiseload("*")))
-        if event is None or not event.visible_to(user):
-            raise NotFound("event_not_found")
-        return event
 
     async def _confirmed(self, event_id: UUID, user_id: UUID) -> bool:
         status = await self.session.scalar(

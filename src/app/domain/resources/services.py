@@ -13,10 +13,10 @@ from uuid import UUID
 
 from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import raiseload
 
 from app.domain.accounts.models import User
 from app.domain.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.domain.events.access import visible_event
 from app.domain.events.models import Event
 from app.domain.resources.models import EventResource, ResourcePledge
 from app.domain.resources.schemas import ResourcePatch, ResourceWrite
@@ -135,11 +135,7 @@ class ResourceService:
         await self.session.delete(pledge)
 
     async def _visible_event(self, event_id: UUID, user: User | None) -> Event:
-        # Only the event's own columns are needed here, not its category and organizer.
-        event = await self.session.scalar(select(Event).where(Event.id == event_id).options(raiseload("*")))
-        if event is None or not event.visible_to(user):
-            raise NotFound("event_not_found")
-        return event
+        return await visible_event(self.session, event_id, user)
 
     async def _managed_event(self, event_id: UUID, user: User) -> Event:
         """404 when the caller may not even see the event, 403 when they may only see it."""
