@@ -228,3 +228,74 @@ def test_the_event_shows_its_newest_photos_and_counts_them(client: TestClient[Li
     assert first["caption"] == "7" and first["user_name"] == "Org Silva" and first["thumbnail"] is None
     assert fetch(client, first["photo"]).format == "JPEG"
     assert client.get(f"/api/events/{event_id}/stats/").json()["photos"] == 8
+
+
+# --- avatars and cover images: the same storage ---------------------------------------------------------------
+
+
+def picture(client: TestClient[Litestar], factory: Factory, path: str, field: str, user: UUID, content: bytes) -> Any:
+    files = {field: ("x.png", content, "image/png")}
+    return client.post(path, files=files, headers=factory.auth(user))
+
+
+@pytest.mark.anyio
+async def test_an_avatar_is_stored_like_a_photo_and_its_predecessor_is_deleted(
+    app: Litestar, settings: Settings, factory: Factory
+) -> None:
+    ana = factory.user("ana")
+    avatar = "/api/users/profile/avatar/"
+    with TestClient(app) as client:
+        first = picture(client, factory, avatar, "avatar", ana, image_bytes("PNG", (1000, 800)))
+        assert first.status_code == 200, first.text
+        url = first.json()["avatar_url"]
+        assert url.startswith(f"{settings.media_base_url}/avatars/{ana}/") and url.endswith(".png")
+        assert fetch(client, url).size == (512, 410)
+        assert client.get("/api/users/profile/", headers=factory.auth(ana)).json()["avatar_url"] == url
+        second = picture(client, factory, avatar, "avatar", ana, jpeg_with_location(300, 200)).json()["avatar_url"]
+        assert second != url and not fetch(client, second).getexif().get_ifd(GPS_IFD)
+        refused = picture(client, factory, avatar, "avatar", ana, b"GIF89a not an image")
+        assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "avatar"
+        assert client.post(avatar, files={"avatar": ("x.png", b"x", "image/png")}).status_code == 401
+    await run_jobs(settings, queues=["media"])
+    assert [path.name for path in stored_files(settings)] == [second.rsplit("/", 1)[1]]  # the first one is gone
+    with TestClient(app) as client:
+        cleared = client.delete(avatar, headers=factory.auth(ana))
+        assert cleared.status_code == 200 and cleared.json()["avatar_url"] == ""
+    await run_jobs(settings, queues=["media"])
+    assert stored_files(settings) == []
+
+
+def test_the_organizer_uploads_the_cover_image(
+    client: TestClient[Litestar], settings: Settings, factory: Factory
+) -> None:
+    org, stranger = factory.user("org"), factory.user()
+    event_id = factory.event(org)
+    cover = f"/api/events/{event_id}/cover/"
+    answer = picture(client, factory, cover, "cover", org, image_bytes("WEBP", (2400, 1200)))
+    assert answer.status_code == 200, answer.text
+    url = answer.json()["cover_image_url"]
+    assert url.startswith(f"{settings.media_base_url}/covers/{event_id}/")
+    assert fetch(client, url).size == (1920, 960)
+    assert client.get(f"/api/events/{event_id}/").json()["cover_image_url"] == url
+    refused = picture(client, factory, cover, "cover", stranger, image_bytes("PNG"))
+    assert refused.status_code == 403
+    draft = factory.event(org, status="draft")
+    assert (
+        picture(client, factory, f"/api/events/{draft}/cover/", "cover", stranger, image_bytes("PNG")).status_code
+        == 404
+    )
+
+
+@pytest.mark.anyio
+async def test_an_erased_accounts_avatar_file_is_deleted(app: Litestar, settings: Settings, factory: Factory) -> None:
+    ana = factory.user("ana")
+    with TestClient(app) as client:
+        assert (
+            picture(client, factory, "/api/users/profile/avatar/", "avatar", ana, image_bytes("PNG")).status_code == 200
+        )
+        erased = client.post(
+            "/api/users/delete-account/", json={"password": "Mutirao-verde-2026"}, headers=factory.auth(ana)
+        )
+        assert erased.status_code == 204
+    await run_jobs(settings, queues=["media"])
+    assert stored_files(settings) == []

@@ -30,7 +30,7 @@ from app.api.impact import ImpactController, MonthlyReportController, ReportCont
 from app.api.metrics import Metrics, MetricsController, RequestMetrics, orm_pool_figures, read_pool_figures
 from app.api.middleware import EdgeMiddleware, NulCharacterGuard
 from app.api.notifications import NotificationController
-from app.api.photos import PhotoController
+from app.api.photos import PhotoController, PictureController
 from app.api.rate_limits import RateLimiter, RateLimitMiddleware
 from app.api.resources import ResourceController
 from app.config.database import QueryLog, create_read_pool, sqlalchemy_config
@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotificationController,
             CalendarFeedController,
             PhotoController,
+            PictureController,
             media_files(settings),
         ],
         plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],

@@ -55,7 +55,7 @@ def provide_accounts(transaction: NamedDependency[AsyncSession], state: State) -
 
 
 def provide_privacy(transaction: NamedDependency[AsyncSession], state: State) -> PrivacyService:
-    return PrivacyService(transaction, state.password_hashing)
+    return PrivacyService(transaction, state.password_hashing, state.media)
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:

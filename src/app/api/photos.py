@@ -13,11 +13,17 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api.accounts import profile_read
 from app.api.dependencies import provide_current_user, provide_optional_user
+from app.api.events import EventAnswers, provide_event_answers
 from app.api.openapi import BEARER, problems
 from app.api.pagination import LimitAlias, OptionalPageSize, PageNumber, Window
+from app.config.settings import Settings
 from app.domain.accounts.models import User
+from app.domain.accounts.schemas import ProfileRead
+from app.domain.events.schemas import EventDetail
 from app.domain.photos.images import MAX_PHOTO_BYTES
+from app.domain.photos.pictures import PictureService
 from app.domain.photos.schemas import PhotoPage, PhotoRead
 from app.domain.photos.services import PhotoService, PhotoUpload
 
@@ -33,6 +39,24 @@ class PhotoForm:
     caption: str = ""
     is_before: bool = False
     is_after: bool = False
+
+
+@dataclass
+class AvatarForm:
+    """`multipart/form-data`: the picture."""
+
+    avatar: UploadFile
+
+
+@dataclass
+class CoverForm:
+    """`multipart/form-data`: the picture."""
+
+    cover: UploadFile
+
+
+def provide_pictures(transaction: NamedDependency[AsyncSession], state: State) -> PictureService:
+    return PictureService(transaction, state.media)
 
 
 def provide_photos(transaction: NamedDependency[AsyncSession], state: State) -> PhotoService:
@@ -102,3 +126,77 @@ class PhotoController(Controller):
         current_user: NamedDependency[User],
     ) -> None:
         await photos.delete(event_id, photo_id, current_user)
+
+
+class PictureController(Controller):
+    """Avatars and cover images, stored like photos."""
+
+    path = "/api"
+    dependencies = {
+        "pictures": Provide(provide_pictures, sync_to_thread=False),
+        "answers": Provide(provide_event_answers, sync_to_thread=False),
+        "current_user": Provide(provide_current_user),
+    }
+
+    @post(
+        "/users/profile/avatar/",
+        operation_id="uploadAvatar",
+        summary="Upload the caller's avatar",
+        tags=["users"],
+        status_code=200,
+        security=BEARER,
+        request_max_body_size=MAX_PHOTO_BYTES + MULTIPART_OVERHEAD,
+        responses=problems(400, 401, 413),
+    )
+    async def upload_avatar(
+        self,
+        data: Annotated[AvatarForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        pictures: NamedDependency[PictureService],
+        current_user: NamedDependency[User],
+        settings: NamedDependency[Settings],
+    ) -> ProfileRead:
+        """JPEG, PNG or WebP up to 10 MB, cleaned like a photo and kept at most 512 px on its longer side; the
+        profile's `avatar_url` then links to it (and a previous upload is deleted)."""
+        await pictures.set_avatar(current_user, await data.avatar.read())
+        return profile_read(current_user, settings)
+
+    @delete(
+        "/users/profile/avatar/",
+        operation_id="deleteAvatar",
+        summary="Remove the caller's avatar",
+        tags=["users"],
+        status_code=200,
+        security=BEARER,
+        responses=problems(401),
+    )
+    async def delete_avatar(
+        self,
+        pictures: NamedDependency[PictureService],
+        current_user: NamedDependency[User],
+        settings: NamedDependency[Settings],
+    ) -> ProfileRead:
+        await pictures.clear_avatar(current_user)
+        return profile_read(current_user, settings)
+
+    @post(
+        "/events/{event_id:uuid}/cover/",
+        operation_id="uploadEventCover",
+        summary="Upload an event's cover image (organizer)",
+        tags=["events"],
+        status_code=200,
+        security=BEARER,
+        request_max_body_size=MAX_PHOTO_BYTES + MULTIPART_OVERHEAD,
+        responses=problems(400, 401, 403, 404, 413),
+    )
+    async def upload_cover(
+        self,
+        event_id: FromPath[UUID],
+        data: Annotated[CoverForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        pictures: NamedDependency[PictureService],
+        answers: NamedDependency[EventAnswers],
+        current_user: NamedDependency[User],
+    ) -> EventDetail:
+        """Organizer or staff. Cleaned like a photo, at most 1920 px on its longer side; `cover_image_url` then
+        links to it (and a previous upload is deleted)."""
+        await pictures.set_cover(event_id, current_user, await data.cover.read())
+        return await answers.of(event_id, current_user)

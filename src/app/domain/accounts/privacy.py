@@ -25,6 +25,8 @@ from app.domain.events.models import Event
 from app.domain.impact.services import StatisticsService
 from app.domain.participation.models import ACTIVE_STATUSES, EventParticipant
 from app.domain.participation.services import ParticipationService
+from app.domain.photos.pictures import PictureService
+from app.domain.photos.storage import LocalMediaStorage
 from app.domain.resources.services import ResourceService
 from app.domain.time import utcnow
 
@@ -95,9 +97,10 @@ _EXPORT_SQL = text(
 
 
 class PrivacyService:
-    def __init__(self, session: AsyncSession, hashing: PasswordHashing) -> None:
+    def __init__(self, session: AsyncSession, hashing: PasswordHashing, storage: LocalMediaStorage) -> None:
         self.session = session
         self.hashing = hashing
+        self.storage = storage
 
     async def export(self, user: User) -> bytes:
         """Everything stored about the user, as one JSON document (the password hash aside)."""
@@ -126,6 +129,7 @@ class PrivacyService:
             .values(emergency_contact="", emergency_phone="", special_needs="")
         )
         await self.session.execute(delete(RefreshToken).where(RefreshToken.user_id == user.id))
+        await PictureService(self.session, self.storage).clear_avatar(user)  # its file goes after the commit
         _anonymise(user, now)
         await self.session.flush()
         await StatisticsService(self.session).follow_privacy(user.id, public=False)

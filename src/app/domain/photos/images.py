@@ -31,13 +31,15 @@ class Picture(NamedTuple):
     height: int
 
 
-def clean_photo(raw: bytes) -> Picture:
-    """The photo without its metadata, or ValidationFailed naming `photo`: too large, not an image, or not
-    JPEG/PNG/WebP."""
+def clean_photo(raw: bytes, *, field: str = "photo", max_side: int | None = None) -> Picture:
+    """The photo without its metadata (and at most `max_side` pixels on its longer side), or ValidationFailed
+    naming `field`: too large, not an image, or not JPEG/PNG/WebP."""
     if len(raw) > MAX_PHOTO_BYTES:
-        raise ValidationFailed.single("photo", "photo_too_large", max=MAX_PHOTO_BYTES)
-    image = _decode(raw)
+        raise ValidationFailed.single(field, "photo_too_large", max=MAX_PHOTO_BYTES)
+    image = _decode(raw, field)
     upright = ImageOps.exif_transpose(image)
+    if max_side:
+        upright.thumbnail((max_side, max_side))
     return _encode(upright, image.format or "", icc_profile=image.info.get("icc_profile"))
 
 
@@ -48,20 +50,20 @@ def thumbnail(raw: bytes) -> Picture:
     return _encode(image, image.format or "", icc_profile=image.info.get("icc_profile"))
 
 
-def _decode(raw: bytes) -> Image.Image:
+def _decode(raw: bytes, field: str = "photo") -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(raw), formats=list(FORMATS))
             if image.width * image.height > MAX_PIXELS:
-                raise ValidationFailed.single("photo", "photo_too_many_pixels", max=MAX_PIXELS)
+                raise ValidationFailed.single(field, "photo_too_many_pixels", max=MAX_PIXELS)
             image.load()  # decodes every pixel: a truncated or forged file fails here
     except ValidationFailed:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationFailed.single("photo", "photo_too_many_pixels", max=MAX_PIXELS) from None
+        raise ValidationFailed.single(field, "photo_too_many_pixels", max=MAX_PIXELS) from None
     except (OSError, ValueError, SyntaxError, EOFError):  # unidentified, damaged or truncated
-        raise ValidationFailed.single("photo", "photo_not_an_image") from None
+        raise ValidationFailed.single(field, "photo_not_an_image") from None
     return image
 
 

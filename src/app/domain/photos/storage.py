@@ -25,6 +25,11 @@ class LocalMediaStorage:
     def url(self, name: str) -> str:
         return f"{self.base_url}/{name}"
 
+    def name_of(self, url: str) -> str | None:
+        """The name behind a URL this storage made; None for a link to anywhere else."""
+        prefix = f"{self.base_url}/"
+        return url.removeprefix(prefix) if url.startswith(prefix) and len(url) > len(prefix) else None
+
     async def save(self, name: str, data: bytes) -> None:
         """Written under a temporary name, then renamed: a reader never sees half a file."""
         await anyio.to_thread.run_sync(self._save, self._path(name), data)

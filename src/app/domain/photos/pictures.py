@@ -1,0 +1,55 @@
+"""Avatars and cover images (SPEC §3: they "use the same storage" as photos): uploaded and cleaned like a photo,
+kept as the link in `avatar_url` or `cover_image_url`. The picture they replace, if it was stored here, is
+deleted once the change commits (the same job as a deleted photo's files)."""
+
+from __future__ import annotations
+
+from functools import partial
+from uuid import UUID, uuid4
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import jobs
+from app.domain.accounts.models import User, UserProfile
+from app.domain.events.models import Event
+from app.domain.events.services import EventService
+from app.domain.photos.images import clean_photo
+from app.domain.photos.storage import LocalMediaStorage
+from app.domain.time import utcnow
+
+AVATAR_SIDE = 512
+COVER_SIDE = 1920
+
+
+class PictureService:
+    def __init__(self, session: AsyncSession, storage: LocalMediaStorage) -> None:
+        self.session = session
+        self.storage = storage
+
+    async def set_avatar(self, user: User, raw: bytes) -> None:
+        name = await self._store(raw, field="avatar", folder=f"avatars/{user.id}", max_side=AVATAR_SIDE)
+        await self._replace(user.profile, "avatar_url", name)
+
+    async def clear_avatar(self, user: User) -> None:
+        await self._replace(user.profile, "avatar_url", None)
+
+    async def set_cover(self, event_id: UUID, user: User, raw: bytes) -> None:
+        """The organizer or staff (403 for others who see the event, 404 for the rest)."""
+        event = await EventService(self.session).get_for_change(event_id, user)
+        name = await self._store(raw, field="cover", folder=f"covers/{event.id}", max_side=COVER_SIDE)
+        await self._replace(event, "cover_image_url", name)
+
+    async def _store(self, raw: bytes, *, field: str, folder: str, max_side: int) -> str:
+        picture = await anyio.to_thread.run_sync(partial(clean_photo, raw, field=field, max_side=max_side))
+        name = f"{folder}/{uuid4().hex}{picture.extension}"  # a new name each time: no cache serves the old one
+        await self.storage.save(name, picture.data)
+        return name
+
+    async def _replace(self, row: UserProfile | Event, attribute: str, name: str | None) -> None:
+        previous = self.storage.name_of(getattr(row, attribute))
+        setattr(row, attribute, self.storage.url(name) if name else "")
+        row.updated_at = utcnow()
+        await self.session.flush()
+        if previous:
+            await jobs.defer_job(self.session, jobs.DELETE_MEDIA_FILES, names=[previous])
