@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -175,6 +176,19 @@ def machine_description(database_url: str, wrk: str) -> str:
     )
 
 
+def cpu_reference() -> float:
+    """Seconds for a fixed pure-Python loop (best of three): how fast this machine's CPU is right now. Shared and
+    virtual machines vary (the same commit measured 1.7x apart an hour later); compare runs with similar figures."""
+    best = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(5_000_000):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def _read_lines(path: str) -> list[str]:
     try:
         return Path(path).read_text().splitlines()
@@ -273,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     args.wrk = require_wrk()
     print(machine_description(args.database_url, args.wrk))
+    before = cpu_reference()
     data = read_dataset(args.database_url)
     print_header(data, args)
     met = 0
@@ -287,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             else:
                 met += run_read_scenario(name, scenario, replace(data, rng=rng), args, folder)
     print(f"\ntargets met: {met}/{len(args.scenario_names)}")
+    print(f"CPU reference (a fixed Python loop, lower is faster): {before:.3f} s before, {cpu_reference():.3f} s after")
 
 
 if __name__ == "__main__":
