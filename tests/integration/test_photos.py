@@ -13,9 +13,14 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from PIL import Image
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config.database import create_engine, create_session_maker
 from app.config.settings import Settings
+from app.domain.accounts.models import User
 from app.domain.photos.images import MAX_PHOTO_BYTES, THUMBNAIL_SIDE
+from app.domain.photos.services import PhotoService, PhotoUpload
+from app.domain.photos.storage import LocalMediaStorage
 from tests.support.factories import Factory
 from tests.support.worker import run_jobs
 
@@ -299,3 +304,31 @@ async def test_an_erased_accounts_avatar_file_is_deleted(app: Litestar, settings
         assert erased.status_code == 204
     await run_jobs(settings, queues=["media"])
     assert stored_files(settings) == []
+
+
+@pytest.mark.anyio
+async def test_an_upload_whose_transaction_rolls_back_leaves_no_file(settings: Settings, factory: Factory) -> None:
+    org = factory.user("org")
+    event_id = factory.event(org)
+    engine = create_engine(settings)
+    storage = LocalMediaStorage.from_settings(settings)
+
+    async def upload_in(session: AsyncSession, content: bytes) -> None:
+        user = await session.get(User, org)
+        assert user is not None
+        await PhotoService(session, storage).upload(event_id, user, PhotoUpload(content, "", False, False))
+
+    try:
+        async with create_session_maker(engine)() as session:
+            transaction = await session.begin()
+            await upload_in(session, image_bytes("JPEG"))
+            assert len(stored_files(settings)) == 1
+            await transaction.rollback()  # as when the request fails after the upload
+            assert stored_files(settings) == []
+            # The same session commits a later upload: its file stays.
+            async with session.begin():
+                await upload_in(session, image_bytes("PNG"))
+    finally:
+        await engine.dispose()
+    assert [path.suffix for path in stored_files(settings)] == [".png"]
+    assert factory.count("event_photos") == 1

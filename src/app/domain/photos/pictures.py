@@ -43,7 +43,7 @@ class PictureService:
     async def _store(self, raw: bytes, *, field: str, folder: str, max_side: int) -> str:
         picture = await anyio.to_thread.run_sync(partial(clean_photo, raw, field=field, max_side=max_side))
         name = f"{folder}/{uuid4().hex}{picture.extension}"  # a new name each time: no cache serves the old one
-        await self.storage.save(name, picture.data)
+        await self.storage.save_for(self.session, name, picture.data)
         return name
 
     async def _replace(self, row: UserProfile | Event, attribute: str, name: str | None) -> None:

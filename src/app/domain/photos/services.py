@@ -1,8 +1,8 @@
 """Photo rules: who may upload and delete, what a photo must be, and the files' life beside their rows.
 
 A file is written before its row and removed after it: the row's deletion queues the removal in the same
-transaction, so a rolled-back delete keeps its file. A failed upload can leave a file without a row, never a
-row without a file.
+transaction, so a rolled-back delete keeps its file, and an upload whose transaction rolls back removes the file
+it wrote. Only a process dying between the two can leave a file without a row; never a row without a file.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class PhotoService:
             is_before=upload.is_before,
             is_after=upload.is_after,
         )
-        await self.storage.save(photo.photo, picture.data)
+        await self.storage.save_for(self.session, photo.photo, picture.data)
         self.session.add(photo)
         await self.session.flush()
         await jobs.defer_job(

@@ -9,8 +9,14 @@ import os
 from pathlib import Path
 
 import anyio
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.config.settings import Settings
+
+_WRITTEN = "media_written"
+_LISTENING = "media_listening"
 
 
 class LocalMediaStorage:
@@ -34,6 +40,20 @@ class LocalMediaStorage:
         """Written under a temporary name, then renamed: a reader never sees half a file."""
         await anyio.to_thread.run_sync(self._save, self._path(name), data)
 
+    async def save_for(self, session: AsyncSession, name: str, data: bytes) -> None:
+        """A file for rows that `session` has yet to commit: removed again if the transaction rolls back."""
+        await self.save(name, data)
+        if not session.info.get(_LISTENING):
+            session.info[_LISTENING] = True
+            # A real rollback (not a savepoint's) fires after_rollback, then the outermost transaction ends.
+            event.listen(session.sync_session, "after_rollback", self._remove_written)
+            event.listen(session.sync_session, "after_transaction_end", _forget_written)
+        session.info.setdefault(_WRITTEN, []).append(name)
+
+    def _remove_written(self, session: Session) -> None:
+        for name in session.info.pop(_WRITTEN, []):
+            self._path(name).unlink(missing_ok=True)
+
     async def read(self, name: str) -> bytes:
         return await anyio.Path(self._path(name)).read_bytes()
 
@@ -53,3 +73,8 @@ class LocalMediaStorage:
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         temporary.write_bytes(data)
         temporary.replace(path)
+
+
+def _forget_written(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed (a rollback has removed them already)
+        session.info.pop(_WRITTEN, None)
