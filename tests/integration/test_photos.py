@@ -332,3 +332,26 @@ async def test_an_upload_whose_transaction_rolls_back_leaves_no_file(settings: S
         await engine.dispose()
     assert [path.suffix for path in stored_files(settings)] == [".png"]
     assert factory.count("event_photos") == 1
+
+
+@pytest.mark.anyio
+async def test_a_cover_link_pointing_at_another_events_file_never_gets_that_file_deleted(
+    app: Litestar, settings: Settings, factory: Factory
+) -> None:
+    org, rival = factory.user("org"), factory.user("rival")
+    theirs, mine = factory.event(org), factory.event(rival)
+    with TestClient(app) as client:
+        their_cover = picture(client, factory, f"/api/events/{theirs}/cover/", "cover", org, image_bytes("PNG"))
+        their_url = their_cover.json()["cover_image_url"]
+        # The rival edits their own event's cover link by hand to point at the other event's file...
+        edited = client.patch(f"/api/events/{mine}/", json={"cover_image_url": their_url}, headers=factory.auth(rival))
+        assert edited.status_code == 200, edited.text
+        # ...then uploads a cover: the link it replaces is not theirs to delete.
+        assert (
+            picture(client, factory, f"/api/events/{mine}/cover/", "cover", rival, image_bytes("PNG")).status_code
+            == 200
+        )
+    await run_jobs(settings, queues=["media"])
+    with TestClient(app) as client:
+        assert client.get(urlsplit(their_url).path).status_code == 200
+    assert len(stored_files(settings)) == 2

@@ -28,17 +28,19 @@ class PictureService:
         self.storage = storage
 
     async def set_avatar(self, user: User, raw: bytes) -> None:
-        name = await self._store(raw, field="avatar", folder=f"avatars/{user.id}", max_side=AVATAR_SIDE)
-        await self._replace(user.profile, "avatar_url", name)
+        folder = f"avatars/{user.id}"
+        name = await self._store(raw, field="avatar", folder=folder, max_side=AVATAR_SIDE)
+        await self._replace(user.profile, "avatar_url", name, folder=folder)
 
     async def clear_avatar(self, user: User) -> None:
-        await self._replace(user.profile, "avatar_url", None)
+        await self._replace(user.profile, "avatar_url", None, folder=f"avatars/{user.id}")
 
     async def set_cover(self, event_id: UUID, user: User, raw: bytes) -> None:
         """The organizer or staff (403 for others who see the event, 404 for the rest)."""
         event = await EventService(self.session).get_for_change(event_id, user)
-        name = await self._store(raw, field="cover", folder=f"covers/{event.id}", max_side=COVER_SIDE)
-        await self._replace(event, "cover_image_url", name)
+        folder = f"covers/{event.id}"
+        name = await self._store(raw, field="cover", folder=folder, max_side=COVER_SIDE)
+        await self._replace(event, "cover_image_url", name, folder=folder)
 
     async def _store(self, raw: bytes, *, field: str, folder: str, max_side: int) -> str:
         picture = await anyio.to_thread.run_sync(partial(clean_photo, raw, field=field, max_side=max_side))
@@ -46,10 +48,13 @@ class PictureService:
         await self.storage.save_for(self.session, name, picture.data)
         return name
 
-    async def _replace(self, row: UserProfile | Event, attribute: str, name: str | None) -> None:
+    async def _replace(self, row: UserProfile | Event, attribute: str, name: str | None, *, folder: str) -> None:
+        """Link the new picture. The old one is deleted only if it is this row's own upload: a link can be edited
+        by hand (an event's cover), and must not make us delete someone else's file."""
         previous = self.storage.name_of(getattr(row, attribute))
         setattr(row, attribute, self.storage.url(name) if name else "")
         row.updated_at = utcnow()
         await self.session.flush()
-        if previous:
-            await jobs.defer_job(self.session, jobs.DELETE_MEDIA_FILES, names=[previous])
+        own = previous.removeprefix(f"{folder}/") if previous and previous.startswith(f"{folder}/") else ""
+        if own and "/" not in own and not own.startswith("."):
+            await jobs.defer_job(self.session, jobs.DELETE_MEDIA_FILES, names=[f"{folder}/{own}"])
