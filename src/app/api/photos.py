@@ -29,6 +29,8 @@ from app.domain.photos.services import PhotoService, PhotoUpload
 
 # The multipart envelope around a photo of MAX_PHOTO_BYTES: boundaries, headers, the caption.
 MULTIPART_OVERHEAD = 64 * 1024
+# What an upload may send at all (413 beyond it); the picture's own size is checked with the image.
+UPLOAD_LIMIT = MAX_PHOTO_BYTES + MULTIPART_OVERHEAD
 
 
 @dataclass
@@ -94,8 +96,7 @@ class PhotoController(Controller):
         operation_id="uploadPhoto",
         summary="Upload a photo (organizer, staff or confirmed participant)",
         security=BEARER,
-        # The photo's own size is checked with the image; this bounds what is read at all (413 beyond it).
-        request_max_body_size=MAX_PHOTO_BYTES + MULTIPART_OVERHEAD,
+        request_max_body_size=UPLOAD_LIMIT,
         responses=problems(400, 401, 403, 404, 413),
     )
     async def upload_photo(
@@ -145,7 +146,7 @@ class PictureController(Controller):
         tags=["users"],
         status_code=200,
         security=BEARER,
-        request_max_body_size=MAX_PHOTO_BYTES + MULTIPART_OVERHEAD,
+        request_max_body_size=UPLOAD_LIMIT,
         responses=problems(400, 401, 413),
     )
     async def upload_avatar(
@@ -185,7 +186,7 @@ class PictureController(Controller):
         tags=["events"],
         status_code=200,
         security=BEARER,
-        request_max_body_size=MAX_PHOTO_BYTES + MULTIPART_OVERHEAD,
+        request_max_body_size=UPLOAD_LIMIT,
         responses=problems(400, 401, 403, 404, 413),
     )
     async def upload_cover(

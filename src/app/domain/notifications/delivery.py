@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from email.utils import parseaddr
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiosmtplib
 import pybreaker
@@ -88,6 +88,18 @@ class SmtpMailer:
         self.timeout = timeout
         self.breaker = breaker
 
+    def _connection(self) -> dict[str, Any]:
+        """How to reach the server: the same for one message and for a session of several."""
+        return {
+            "hostname": self.host,
+            "port": self.port,
+            "username": self.user,
+            "password": self.password,
+            "timeout": self.timeout,
+            "use_tls": self.security == "tls",
+            "start_tls": self.security == "starttls",
+        }
+
     async def deliver(self, email: Email, *, sender: str) -> None:
         """Raise `pybreaker.CircuitBreakerError` while the breaker is open, or the SMTP error."""
         message = to_bytes(email, sender=sender)
@@ -98,27 +110,13 @@ class SmtpMailer:
                 message,
                 sender=parseaddr(sender)[1],  # the envelope takes the bare address, not "Name <address>"
                 recipients=[email.to_address],
-                hostname=self.host,
-                port=self.port,
-                username=self.user,
-                password=self.password,
-                timeout=self.timeout,
-                use_tls=self.security == "tls",
-                start_tls=self.security == "starttls",
+                **self._connection(),
             )
 
     @contextlib.asynccontextmanager
     async def session(self, *, sender: str) -> AsyncIterator[Postman]:
         """One connection for several messages; connecting and each message go through the breaker."""
-        client = aiosmtplib.SMTP(
-            hostname=self.host,
-            port=self.port,
-            username=self.user,
-            password=self.password,
-            timeout=self.timeout,
-            use_tls=self.security == "tls",
-            start_tls=self.security == "starttls",
-        )
+        client = aiosmtplib.SMTP(**self._connection())
         with self.breaker.calling():
             await client.connect()
         try:
