@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 
 import click
@@ -27,6 +28,8 @@ logger = logging.getLogger("app")
 
 # Commands that never touch the database: no embedded server for them.
 NO_DATABASE_COMMANDS = {"version", "schema", "--help", "-h", "--version"}
+# Set to the data folder while the database is the embedded one (messages then name the folder).
+EMBEDDED_MARKER = "MUTIROES_EMBEDDED_DATA_DIR"
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -49,6 +52,7 @@ def main() -> None:
             from app.config.embedded_database import embedded_database
 
             os.environ["DATABASE_URL"] = stack.enter_context(embedded_database(settings.data_dir))
+            os.environ[EMBEDDED_MARKER] = str(settings.data_dir)
         get_settings.cache_clear()
         from litestar.cli.main import litestar_group
 
@@ -56,11 +60,16 @@ def main() -> None:
 
 
 def upgrade_database() -> None:
-    from advanced_alchemy.alembic.commands import AlembicCommands
+    """Migrate, or stop with one line when the database was made by an earlier, incompatible version."""
+    from app.config.migrations import SchemaFromEarlierVersion
+    from app.config.migrations import upgrade_database as upgrade
 
-    from app.config.database import sqlalchemy_config
-
-    AlembicCommands(sqlalchemy_config=sqlalchemy_config(get_settings())).upgrade("heads")
+    embedded = os.environ.get(EMBEDDED_MARKER)
+    try:
+        upgrade(get_settings(), embedded_data_dir=Path(embedded) if embedded else None)
+    except SchemaFromEarlierVersion as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(1)
 
 
 @click.command(name="serve", help="Migrate, then serve the API on HOST:PORT with a Procrastinate worker in-process.")

@@ -22,7 +22,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
-from uuid import UUID
 
 import msgspec
 import pybreaker
@@ -58,7 +57,7 @@ class Entry:
     name: str
     depends_on: Literal["all", "lists", "event"]
 
-    def versions(self, event_id: UUID | None) -> tuple[str, ...]:
+    def versions(self, event_id: int | None) -> tuple[str, ...]:
         if self.depends_on == "event":
             return ALL, event_version(event_id)
         return (ALL, LISTS) if self.depends_on == "lists" else (ALL,)
@@ -70,7 +69,7 @@ NEARBY = Entry("nearby", "lists")
 EVENT_DETAIL = Entry("event_detail", "event")
 
 
-def event_version(event_id: UUID | None) -> str:
+def event_version(event_id: int | None) -> str:
     return f"{PREFIX}v:event:{event_id}"
 
 
@@ -185,7 +184,7 @@ class PublicCache:
         suffix: str,
         compute: Callable[[], Awaitable[bytes]],
         *,
-        event_id: UUID | None = None,
+        event_id: int | None = None,
     ) -> tuple[bytes, str | None]:
         """The encoded answer and where it came from: "hit", "miss", or None for a caller's own (uncached) answer."""
         if not self.enabled or "authorization" in request.headers:
@@ -246,7 +245,7 @@ async def public_answer(
     suffix: str,
     compute: Callable[[], Awaitable[bytes]],
     *,
-    event_id: UUID | None = None,
+    event_id: int | None = None,
 ) -> Response[Any]:
     """The JSON answer `compute` encodes, from the cache when it may be."""
     return json_answer(*await cache_of(request).answer(request, entry, suffix, compute, event_id=event_id))
@@ -270,7 +269,7 @@ class PublicChanges:
 
     everything: bool = False
     lists: bool = False
-    events: set[UUID] = field(default_factory=set)
+    events: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return self.everything or self.lists or bool(self.events)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
@@ -15,10 +14,11 @@ from app.api.pagination import LimitAlias, OptionalPageSize, PageNumber, Window
 from app.domain.accounts.models import User
 from app.domain.comments.schemas import CommentEdit, CommentPage, CommentRead, CommentWrite
 from app.domain.comments.services import CommentService, comment_read
+from app.domain.ids import Id
 
 
 class CommentController(Controller):
-    path = "/api/events/{event_id:uuid}/comments"
+    path = "/api/events/{event_id:int}/comments"
     tags = ["comments"]
     dependencies = {
         "comments": Provide(provide_comments, sync_to_thread=False),
@@ -31,7 +31,7 @@ class CommentController(Controller):
     async def list_comments(
         self,
         request: Request[Any, Any, Any],
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         comments: NamedDependency[CommentService],
         viewer: NamedDependency[User | None],
         page: PageNumber = 1,
@@ -54,7 +54,7 @@ class CommentController(Controller):
     )
     async def add_comment(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         data: JSONBody[CommentWrite],
         comments: NamedDependency[CommentService],
         current_user: NamedDependency[User],
@@ -64,7 +64,7 @@ class CommentController(Controller):
         return comment_read(await comments.add(event_id, current_user, data), current_user, [])
 
     @patch(
-        "/{comment_id:uuid}/",
+        "/{comment_id:int}/",
         operation_id="editComment",
         summary="Edit a comment (its author)",
         security=BEARER,
@@ -72,8 +72,8 @@ class CommentController(Controller):
     )
     async def edit_comment(
         self,
-        event_id: FromPath[UUID],
-        comment_id: FromPath[UUID],
+        event_id: FromPath[Id],
+        comment_id: FromPath[Id],
         data: JSONBody[CommentEdit],
         comments: NamedDependency[CommentService],
         current_user: NamedDependency[User],
@@ -84,7 +84,7 @@ class CommentController(Controller):
         return comment_read(comment, current_user, replies.get(comment.id, []))
 
     @delete(
-        "/{comment_id:uuid}/",
+        "/{comment_id:int}/",
         operation_id="deleteComment",
         summary="Delete a comment and its replies",
         security=BEARER,
@@ -92,8 +92,8 @@ class CommentController(Controller):
     )
     async def delete_comment(
         self,
-        event_id: FromPath[UUID],
-        comment_id: FromPath[UUID],
+        event_id: FromPath[Id],
+        comment_id: FromPath[Id],
         comments: NamedDependency[CommentService],
         current_user: NamedDependency[User],
     ) -> None:

@@ -130,8 +130,6 @@ def _field_error_from_decoder(text: str, key: str | None) -> FieldError:
     if missing := _MISSING.match(text):
         name = missing.group("field")
         return FieldError(f"{field}.{name}" if field else name, "required")
-    if "uuid" in text.lower():
-        return FieldError(field, "invalid_uuid")
     if enum := _ENUM.match(text):
         return FieldError(field, "invalid_choice", {"value": enum.group("value").strip("'\"")})
     if _CONSTRAINT.match(text):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
 import asyncpg
 import msgspec
@@ -48,6 +47,7 @@ from app.domain.events.schemas import (
 )
 from app.domain.events.search import search_query
 from app.domain.events.services import EventService
+from app.domain.ids import Id, parse_id
 from app.domain.participation.models import EventParticipant
 from app.domain.participation.queries import ParticipationQueries
 from app.domain.participation.schemas import (
@@ -84,7 +84,7 @@ class EventAnswers:
         self.transaction = transaction
         self.media = media
 
-    async def of(self, event_id: UUID, user: User) -> EventDetail:
+    async def of(self, event_id: int, user: User) -> EventDetail:
         connection = await self.transaction.connection()
         raw = await connection.get_raw_connection()
         driver: asyncpg.Connection = raw.driver_connection
@@ -139,7 +139,7 @@ class CategoryController(Controller):
         return _category_read(await events.create_category(data, current_user))
 
     @patch(
-        "/{category_id:uuid}/",
+        "/{category_id:int}/",
         operation_id="updateCategory",
         summary="Edit a category (staff)",
         security=BEARER,
@@ -147,7 +147,7 @@ class CategoryController(Controller):
     )
     async def update_category(
         self,
-        category_id: FromPath[UUID],
+        category_id: FromPath[Id],
         data: JSONBody[CategoryPatch],
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
@@ -179,7 +179,7 @@ class EventController(Controller):
         state_code: Annotated[str | None, QueryParameter(name="state", max_length=2, description="UF, e.g. SP")] = None,
         start_after: FromQuery[dt.datetime | None] = None,
         start_before: FromQuery[dt.datetime | None] = None,
-        organizer: FromQuery[UUID | None] = None,
+        organizer: FromQuery[Id | None] = None,
         has_spots: FromQuery[bool | None] = None,
         latitude: LatitudeParam = None,
         longitude: LongitudeParam = None,
@@ -300,12 +300,12 @@ class EventController(Controller):
         return MyEvents(organized=organized, participating=participating)
 
     @get(
-        "/{event_id:uuid}/",
+        "/{event_id:int}/",
         operation_id="getEvent",
         summary="An event",
         responses={200: EVENT_RESPONSE, **problems(400, 401, 404)},
     )
-    async def get_event(self, request: Request[Any, Any, Any], event_id: FromPath[UUID]) -> Response[EventDetail]:
+    async def get_event(self, request: Request[Any, Any, Any], event_id: FromPath[Id]) -> Response[EventDetail]:
         """Drafts and private events answer 404 to everyone but their organizer and staff. Anonymous answers are
         cached for up to CACHE_TTL_SECONDS (`X-Cache: hit|miss`); a write that changes the event is seen at once."""
 
@@ -319,12 +319,12 @@ class EventController(Controller):
         return await public_answer(request, EVENT_DETAIL, str(event_id), detail, event_id=event_id)
 
     @get(
-        "/{event_id:uuid}/stats/",
+        "/{event_id:int}/stats/",
         operation_id="eventStats",
         summary="An event's figures",
         responses=problems(400, 401, 404),
     )
-    async def stats(self, request: Request[Any, Any, Any], event_id: FromPath[UUID]) -> EventStats:
+    async def stats(self, request: Request[Any, Any, Any], event_id: FromPath[Id]) -> EventStats:
         """Participation, attendance, resources coverage and comments; `report` holds the impact report's
         figures once the organizer files it."""
         found = await EventQueries(read_pool_of(request)).stats(event_id, await viewer_of(request))
@@ -333,13 +333,13 @@ class EventController(Controller):
         return found
 
     @get(
-        "/{event_id:uuid}/calendar.ics",
+        "/{event_id:int}/calendar.ics",
         operation_id="eventCalendar",
         summary="The event as iCalendar",
         media_type="text/calendar",
         responses=problems(400, 401, 404),
     )
-    async def calendar(self, request: Request[Any, Any, Any], event_id: FromPath[UUID]) -> Response[str]:
+    async def calendar(self, request: Request[Any, Any, Any], event_id: FromPath[Id]) -> Response[str]:
         """A VCALENDAR with the event and its VTIMEZONE, for calendar apps."""
         now = utcnow()
         settings: Settings = request.app.state.settings
@@ -374,7 +374,7 @@ class EventController(Controller):
         )
 
     @post(
-        "/{event_id:uuid}/join/",
+        "/{event_id:int}/join/",
         operation_id="joinEvent",
         summary="Join an event",
         security=BEARER,
@@ -390,7 +390,7 @@ class EventController(Controller):
     )
     async def join(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         data: JSONBody[JoinRequest],
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
@@ -400,7 +400,7 @@ class EventController(Controller):
         return participation_read(await participations.join(event_id, current_user, data))
 
     @post(
-        "/{event_id:uuid}/leave/",
+        "/{event_id:int}/leave/",
         operation_id="leaveEvent",
         summary="Leave an event",
         security=BEARER,
@@ -409,7 +409,7 @@ class EventController(Controller):
     )
     async def leave(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
     ) -> ParticipationRead:
@@ -417,7 +417,7 @@ class EventController(Controller):
         return participation_read(await participations.leave(event_id, current_user))
 
     @patch(
-        "/{event_id:uuid}/participants/{participation_id:uuid}/",
+        "/{event_id:int}/participants/{participation_id:int}/",
         operation_id="decideParticipation",
         summary="Confirm or reject a participant (organizer)",
         security=BEARER,
@@ -425,8 +425,8 @@ class EventController(Controller):
     )
     async def decide(
         self,
-        event_id: FromPath[UUID],
-        participation_id: FromPath[UUID],
+        event_id: FromPath[Id],
+        participation_id: FromPath[Id],
         data: JSONBody[DecisionRequest],
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
@@ -436,7 +436,7 @@ class EventController(Controller):
         return participation_read(await participations.decide(event_id, participation_id, data.status, current_user))
 
     @get(
-        "/{event_id:uuid}/participants/",
+        "/{event_id:int}/participants/",
         operation_id="listParticipants",
         summary="An event's participants",
         security=BEARER,
@@ -445,7 +445,7 @@ class EventController(Controller):
     async def participants(
         self,
         request: Request[Any, Any, Any],
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
         transaction: NamedDependency[AsyncSession],
@@ -465,7 +465,7 @@ class EventController(Controller):
         return ParticipantPage(count=count, next=next_link, previous=previous_link, results=results)
 
     @post(
-        "/{event_id:uuid}/check_in/",
+        "/{event_id:int}/check_in/",
         operation_id="checkIn",
         summary="Check in at the event",
         security=BEARER,
@@ -483,7 +483,7 @@ class EventController(Controller):
     async def check_in(
         self,
         request: Request[Any, Any, Any],
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         data: JSONBody[CheckInRequest],
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
@@ -498,7 +498,7 @@ class EventController(Controller):
         return participation_read(participation)
 
     @get(
-        "/{event_id:uuid}/check_in_code/",
+        "/{event_id:int}/check_in_code/",
         operation_id="getCheckInCode",
         summary="The check-in code (organizer)",
         security=BEARER,
@@ -507,7 +507,7 @@ class EventController(Controller):
     async def check_in_code(
         self,
         request: Request[Any, Any, Any],
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
         image: FromQuery[Literal["svg", "png"] | None] = None,
@@ -518,7 +518,7 @@ class EventController(Controller):
         return _code_answer(request, code, image)
 
     @post(
-        "/{event_id:uuid}/check_in_code/rotate/",
+        "/{event_id:int}/check_in_code/rotate/",
         operation_id="rotateCheckInCode",
         summary="Draw a new check-in code (organizer)",
         security=BEARER,
@@ -528,7 +528,7 @@ class EventController(Controller):
     async def rotate_check_in_code(
         self,
         request: Request[Any, Any, Any],
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
     ) -> CheckInCode:
@@ -537,7 +537,7 @@ class EventController(Controller):
         return _code_links(request, code)
 
     @put(
-        "/{event_id:uuid}/",
+        "/{event_id:int}/",
         operation_id="replaceEvent",
         summary="Edit an event (all fields)",
         security=BEARER,
@@ -545,7 +545,7 @@ class EventController(Controller):
     )
     async def replace_event(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         data: EventBody,
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
@@ -556,7 +556,7 @@ class EventController(Controller):
         return await answers.of(event_id, current_user)
 
     @patch(
-        "/{event_id:uuid}/",
+        "/{event_id:int}/",
         operation_id="updateEvent",
         summary="Edit an event (some fields)",
         security=BEARER,
@@ -564,7 +564,7 @@ class EventController(Controller):
     )
     async def update_event(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         data: JSONBody[EventPatch],
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
@@ -575,7 +575,7 @@ class EventController(Controller):
         return await answers.of(event_id, current_user)
 
     @delete(
-        "/{event_id:uuid}/",
+        "/{event_id:int}/",
         operation_id="deleteEvent",
         summary="Delete (or cancel) an event",
         security=BEARER,
@@ -584,7 +584,7 @@ class EventController(Controller):
     )
     async def delete_event(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
         answers: NamedDependency[EventAnswers],
@@ -597,7 +597,7 @@ class EventController(Controller):
         return Response(await answers.of(event_id, current_user), status_code=200)
 
     @post(
-        "/{event_id:uuid}/publish/",
+        "/{event_id:int}/publish/",
         operation_id="publishEvent",
         summary="Publish a draft",
         security=BEARER,
@@ -606,7 +606,7 @@ class EventController(Controller):
     )
     async def publish(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
         answers: NamedDependency[EventAnswers],
@@ -615,7 +615,7 @@ class EventController(Controller):
         return await answers.of(event_id, current_user)
 
     @post(
-        "/{event_id:uuid}/cancel/",
+        "/{event_id:int}/cancel/",
         operation_id="cancelEvent",
         summary="Cancel an event",
         security=BEARER,
@@ -624,7 +624,7 @@ class EventController(Controller):
     )
     async def cancel(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
         answers: NamedDependency[EventAnswers],
@@ -674,10 +674,8 @@ def participation_read(participation: EventParticipant) -> ParticipationRead:
     )
 
 
-def _category_filter(value: str | None) -> tuple[UUID | None, str | None]:
+def _category_filter(value: str | None) -> tuple[int | None, str | None]:
     if value is None:
         return None, None
-    try:
-        return UUID(value), None
-    except ValueError:
-        return None, value.strip()
+    wanted = parse_id(value)
+    return (wanted, None) if wanted is not None else (None, value.strip())

@@ -13,7 +13,7 @@ from app.domain.events.schemas import EventDetail, EventWrite
 NEW_EVENT = {
     "title": "Mutirão de limpeza da Praia do Gonzaga",
     "description": "Coleta de resíduos na faixa de areia e triagem de recicláveis com a cooperativa local.",
-    "category": "6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01",
+    "category": 1,
     "address": "Praia do Gonzaga, em frente ao posto 3",
     "latitude": -23.9700,
     "longitude": -46.3300,
@@ -32,15 +32,16 @@ NEW_EVENT = {
 
 EVENT = {
     **NEW_EVENT,
-    "id": "0b6f7c1e-5d2a-4f7e-9b1a-2c3d4e5f6a7b",
+    "id": 42,
     "category": {
-        "id": "6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01",
+        "id": 1,
         "name": "Limpeza",
         "description": "Limpeza de praias, rios, mangues, praças e trilhas.",
         "icon": "trash-2",
         "color": "#0ea5e9",
     },
-    "organizer": "5a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+    "organizer": "ana.lima",
+    "organizer_id": 7,
     "organizer_name": "Ana Lima",
     "organizer_avatar": "",
     "start_date": "2026-12-13T09:00:00-03:00",

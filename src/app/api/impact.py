@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import UUID
 
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency, Provide
@@ -19,6 +18,7 @@ from app.config.settings import Settings
 from app.domain.accounts.models import User
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.events.models import EventCategory
+from app.domain.ids import Id, parse_id
 from app.domain.impact.chart import monthly_chart_svg
 from app.domain.impact.models import EVERY_CATEGORY, EventReport, MonthlyImpactReport
 from app.domain.impact.periods import month_label, parse_month, period_start
@@ -50,7 +50,7 @@ def provide_reports(transaction: NamedDependency[AsyncSession]) -> ReportService
 
 
 class ReportController(Controller):
-    path = "/api/events/{event_id:uuid}/report"
+    path = "/api/events/{event_id:int}/report"
     tags = ["impact"]
     dependencies = {
         "reports": Provide(provide_reports, sync_to_thread=False),
@@ -60,7 +60,7 @@ class ReportController(Controller):
 
     @get("/", operation_id="getEventReport", summary="An event's impact report", responses=problems(401, 404))
     async def get_report(
-        self, event_id: FromPath[UUID], reports: NamedDependency[ReportService], viewer: NamedDependency[User | None]
+        self, event_id: FromPath[Id], reports: NamedDependency[ReportService], viewer: NamedDependency[User | None]
     ) -> ReportRead:
         """Anyone who can see the event; 404 until the organizer files it."""
         return report_read(await reports.get(event_id, viewer))
@@ -76,7 +76,7 @@ class ReportController(Controller):
     )
     async def file_report(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         data: JSONBody[ReportWrite],
         reports: NamedDependency[ReportService],
         current_user: NamedDependency[User],
@@ -94,7 +94,7 @@ class ReportController(Controller):
     )
     async def replace_report(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         data: JSONBody[ReportWrite],
         reports: NamedDependency[ReportService],
         current_user: NamedDependency[User],
@@ -111,7 +111,7 @@ class ReportController(Controller):
     )
     async def update_report(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         data: JSONBody[ReportPatch],
         reports: NamedDependency[ReportService],
         current_user: NamedDependency[User],
@@ -262,7 +262,7 @@ async def _monthly(transaction: AsyncSession, raw_month: str) -> MonthlyImpactRe
     return report
 
 
-def _slice(period: str, category_id: UUID | None, settings: Settings) -> Slice:
+def _slice(period: str, category_id: int | None, settings: Settings) -> Slice:
     """The current calendar month or year in APP_TIMEZONE, or all time; one category or every one."""
     return Slice(
         period=period,
@@ -271,14 +271,14 @@ def _slice(period: str, category_id: UUID | None, settings: Settings) -> Slice:
     )
 
 
-async def _category_id(transaction: AsyncSession, value: str | None) -> UUID | None:
+async def _category_id(transaction: AsyncSession, value: str | None) -> int | None:
     """A category by id or by name (case-insensitive); empty means every category."""
     if value is None or not value.strip():
         return None
-    try:
-        wanted = UUID(value)
+    wanted = parse_id(value)
+    if wanted is not None:
         found = await transaction.scalar(select(EventCategory.id).where(EventCategory.id == wanted))
-    except ValueError:
+    else:
         found = await transaction.scalar(
             select(EventCategory.id).where(func.lower(EventCategory.name) == value.strip().lower())
         )

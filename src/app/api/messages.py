@@ -29,7 +29,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Valor inválido para o campo {field}: {value}.",
         "Invalid value for the field {field}: {value}.",
     ),
-    "invalid_uuid": ("O identificador {field} não é um UUID válido.", "The identifier {field} is not a valid UUID."),
     "out_of_range": (
         "O valor do campo {field} está fora do intervalo permitido.",
         "The value of {field} is out of range.",

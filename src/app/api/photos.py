@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
-from uuid import UUID
 
 from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State, UploadFile
@@ -22,6 +21,7 @@ from app.config.settings import Settings
 from app.domain.accounts.models import User
 from app.domain.accounts.schemas import ProfileRead
 from app.domain.events.schemas import EventDetail
+from app.domain.ids import Id
 from app.domain.photos.images import MAX_PHOTO_BYTES
 from app.domain.photos.pictures import PictureService
 from app.domain.photos.schemas import PhotoPage, PhotoRead
@@ -66,7 +66,7 @@ def provide_photos(transaction: NamedDependency[AsyncSession], state: State) -> 
 
 
 class PhotoController(Controller):
-    path = "/api/events/{event_id:uuid}/photos"
+    path = "/api/events/{event_id:int}/photos"
     tags = ["photos"]
     dependencies = {
         "photos": Provide(provide_photos, sync_to_thread=False),
@@ -78,7 +78,7 @@ class PhotoController(Controller):
     async def list_photos(
         self,
         request: Request[Any, Any, Any],
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         photos: NamedDependency[PhotoService],
         viewer: NamedDependency[User | None],
         page: PageNumber = 1,
@@ -101,7 +101,7 @@ class PhotoController(Controller):
     )
     async def upload_photo(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         data: Annotated[PhotoForm, Body(media_type=RequestEncodingType.MULTI_PART)],
         photos: NamedDependency[PhotoService],
         current_user: NamedDependency[User],
@@ -113,7 +113,7 @@ class PhotoController(Controller):
         return await photos.upload(event_id, current_user, upload)
 
     @delete(
-        "/{photo_id:uuid}/",
+        "/{photo_id:int}/",
         operation_id="deletePhoto",
         summary="Delete a photo (its author, the organizer or staff)",
         security=BEARER,
@@ -121,8 +121,8 @@ class PhotoController(Controller):
     )
     async def delete_photo(
         self,
-        event_id: FromPath[UUID],
-        photo_id: FromPath[UUID],
+        event_id: FromPath[Id],
+        photo_id: FromPath[Id],
         photos: NamedDependency[PhotoService],
         current_user: NamedDependency[User],
     ) -> None:
@@ -180,7 +180,7 @@ class PictureController(Controller):
         return profile_read(current_user, settings)
 
     @post(
-        "/events/{event_id:uuid}/cover/",
+        "/events/{event_id:int}/cover/",
         operation_id="uploadEventCover",
         summary="Upload an event's cover image (organizer)",
         tags=["events"],
@@ -191,7 +191,7 @@ class PictureController(Controller):
     )
     async def upload_cover(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         data: Annotated[CoverForm, Body(media_type=RequestEncodingType.MULTI_PART)],
         pictures: NamedDependency[PictureService],
         answers: NamedDependency[EventAnswers],

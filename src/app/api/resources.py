@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
@@ -11,13 +9,14 @@ from litestar.params import FromPath, JSONBody
 from app.api.dependencies import provide_current_user, provide_optional_user, provide_resources
 from app.api.openapi import BEARER, problems
 from app.domain.accounts.models import User
+from app.domain.ids import Id
 from app.domain.resources.models import EventResource
 from app.domain.resources.schemas import PledgeRequest, ResourcePatch, ResourceRead, ResourceWrite
 from app.domain.resources.services import PledgedResource, ResourceService
 
 
 class ResourceController(Controller):
-    path = "/api/events/{event_id:uuid}/resources"
+    path = "/api/events/{event_id:int}/resources"
     tags = ["resources"]
     dependencies = {
         "resources": Provide(provide_resources, sync_to_thread=False),
@@ -29,7 +28,7 @@ class ResourceController(Controller):
     @get("/", operation_id="listResources", summary="An event's resources", responses=problems(401, 404))
     async def list_resources(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         resources: NamedDependency[ResourceService],
         viewer: NamedDependency[User | None],
     ) -> list[ResourceRead]:
@@ -46,7 +45,7 @@ class ResourceController(Controller):
     )
     async def add_resource(
         self,
-        event_id: FromPath[UUID],
+        event_id: FromPath[Id],
         data: JSONBody[ResourceWrite],
         resources: NamedDependency[ResourceService],
         current_user: NamedDependency[User],
@@ -56,22 +55,22 @@ class ResourceController(Controller):
         return resource_read(PledgedResource(resource, None))
 
     @get(
-        "/{resource_id:uuid}/",
+        "/{resource_id:int}/",
         operation_id="getResource",
         summary="A resource",
         responses=problems(401, 404),
     )
     async def get_resource(
         self,
-        event_id: FromPath[UUID],
-        resource_id: FromPath[UUID],
+        event_id: FromPath[Id],
+        resource_id: FromPath[Id],
         resources: NamedDependency[ResourceService],
         viewer: NamedDependency[User | None],
     ) -> ResourceRead:
         return resource_read(await resources.get(event_id, resource_id, viewer))
 
     @patch(
-        "/{resource_id:uuid}/",
+        "/{resource_id:int}/",
         operation_id="updateResource",
         summary="Edit a resource (organizer)",
         security=BEARER,
@@ -79,8 +78,8 @@ class ResourceController(Controller):
     )
     async def update_resource(
         self,
-        event_id: FromPath[UUID],
-        resource_id: FromPath[UUID],
+        event_id: FromPath[Id],
+        resource_id: FromPath[Id],
         data: JSONBody[ResourcePatch],
         resources: NamedDependency[ResourceService],
         current_user: NamedDependency[User],
@@ -89,7 +88,7 @@ class ResourceController(Controller):
         return resource_read(await resources.update(event_id, resource_id, data, current_user))
 
     @delete(
-        "/{resource_id:uuid}/",
+        "/{resource_id:int}/",
         operation_id="deleteResource",
         summary="Remove a resource (organizer)",
         security=BEARER,
@@ -97,8 +96,8 @@ class ResourceController(Controller):
     )
     async def delete_resource(
         self,
-        event_id: FromPath[UUID],
-        resource_id: FromPath[UUID],
+        event_id: FromPath[Id],
+        resource_id: FromPath[Id],
         resources: NamedDependency[ResourceService],
         current_user: NamedDependency[User],
     ) -> None:
@@ -106,7 +105,7 @@ class ResourceController(Controller):
         await resources.delete(event_id, resource_id, current_user)
 
     @post(
-        "/{resource_id:uuid}/pledge/",
+        "/{resource_id:int}/pledge/",
         operation_id="pledgeResource",
         summary="Pledge to bring a resource",
         security=BEARER,
@@ -115,8 +114,8 @@ class ResourceController(Controller):
     )
     async def pledge(
         self,
-        event_id: FromPath[UUID],
-        resource_id: FromPath[UUID],
+        event_id: FromPath[Id],
+        resource_id: FromPath[Id],
         data: JSONBody[PledgeRequest],
         resources: NamedDependency[ResourceService],
         current_user: NamedDependency[User],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from procrastinate import JobContext
 
 from app.domain import jobs
@@ -21,10 +19,10 @@ EMAIL_RETRY = CappedExponentialRetry(max_attempts=10, max_wait=300)
 @app.task(
     name=jobs.SEND_WELCOME_EMAIL.task_name, queue=jobs.SEND_WELCOME_EMAIL.queue, pass_context=True, retry=EMAIL_RETRY
 )
-async def send_welcome_email(context: JobContext, user_id: str) -> None:
+async def send_welcome_email(context: JobContext, user_id: int) -> None:
     resources = resources_of(context)
     async with resources.sessions() as session:
-        user = await session.get(User, UUID(user_id))
+        user = await session.get(User, user_id)
     if user is None or not user.is_active:
         return  # the account is gone or erased: nothing to welcome
     email = welcome_email(user, links=Links.from_settings(resources.settings))

@@ -6,7 +6,6 @@ constraint). Two workers never interleave one user's jobs: each takes the user's
 
 from __future__ import annotations
 
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from procrastinate import JobContext
@@ -30,9 +29,9 @@ STATISTICS_RETRY = CappedExponentialRetry(max_attempts=5, max_wait=60)
     pass_context=True,
     retry=STATISTICS_RETRY,
 )
-async def process_event_report_statistics(context: JobContext, report_id: str) -> None:
+async def process_event_report_statistics(context: JobContext, report_id: int) -> None:
     async with resources_of(context).sessions.begin() as session:
-        await StatisticsService(session).process_report(UUID(report_id))
+        await StatisticsService(session).process_report(report_id)
 
 
 @app.task(
@@ -41,10 +40,10 @@ async def process_event_report_statistics(context: JobContext, report_id: str) -
     pass_context=True,
     retry=STATISTICS_RETRY,
 )
-async def update_user_statistics(context: JobContext, user_id: str) -> None:
+async def update_user_statistics(context: JobContext, user_id: int) -> None:
     resources = resources_of(context)
     async with resources.sessions.begin() as session:
-        await StatisticsService(session).update_user(UUID(user_id), timezone=resources.settings.app_timezone)
+        await StatisticsService(session).update_user(user_id, timezone=resources.settings.app_timezone)
 
 
 @app.task(
@@ -53,9 +52,9 @@ async def update_user_statistics(context: JobContext, user_id: str) -> None:
     pass_context=True,
     retry=STATISTICS_RETRY,
 )
-async def check_and_award_badges(context: JobContext, user_id: str) -> None:
+async def check_and_award_badges(context: JobContext, user_id: int) -> None:
     async with resources_of(context).sessions.begin() as session:
-        await StatisticsService(session).award_badges(UUID(user_id))
+        await StatisticsService(session).award_badges(user_id)
 
 
 @app.task(

@@ -5,8 +5,6 @@ Each is safe to run twice: what the SMTP server accepted is recorded as it is ac
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from procrastinate import JobContext
 
 from app.domain import jobs
@@ -27,9 +25,9 @@ from app.tasks.resources import resources_of
 )
 async def send_event_notification_email(
     context: JobContext,
-    event_id: str | None,
+    event_id: int | None,
     kind: str,
-    user_ids: list[str] | None = None,
+    user_ids: list[int] | None = None,
     badge_code: str | None = None,
 ) -> int:
     """One email per recipient who still wants this kind; returns how many this run sent."""
@@ -43,8 +41,8 @@ async def send_event_notification_email(
         sender=resources.settings.email_from,
         job_id=job_id,
         kind=kind,
-        event_id=None if event_id is None else UUID(event_id),
-        user_ids=None if user_ids is None else [UUID(user_id) for user_id in user_ids],
+        event_id=event_id,
+        user_ids=user_ids,
         badge_code=badge_code,
     )
 
@@ -70,7 +68,7 @@ async def send_bulk_event_reminders(context: JobContext, timestamp: int | None =
     pass_context=True,
     retry=EMAIL_RETRY,
 )
-async def send_event_reminders(context: JobContext, event_id: str) -> int:
+async def send_event_reminders(context: JobContext, event_id: int) -> int:
     """Remind the event's confirmed participants not yet reminded; returns how many this run reminded."""
     resources = resources_of(context)
     return await remind_participants(
@@ -78,5 +76,5 @@ async def send_event_reminders(context: JobContext, event_id: str) -> int:
         resources.mailer,
         Links.from_settings(resources.settings),
         sender=resources.settings.email_from,
-        event_id=UUID(event_id),
+        event_id=event_id,
     )

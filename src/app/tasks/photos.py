@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from procrastinate import JobContext
 
 from app.domain import jobs
@@ -22,11 +20,11 @@ MEDIA_RETRY = CappedExponentialRetry(max_attempts=5, max_wait=60)
     pass_context=True,
     retry=MEDIA_RETRY,
 )
-async def make_photo_thumbnail(context: JobContext, photo_id: str) -> None:
+async def make_photo_thumbnail(context: JobContext, photo_id: int) -> None:
     resources = resources_of(context)
     storage = LocalMediaStorage.from_settings(resources.settings)
     async with resources.sessions() as session, session.begin():
-        await PhotoService(session, storage).make_thumbnail(UUID(photo_id))
+        await PhotoService(session, storage).make_thumbnail(photo_id)
 
 
 @app.task(

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.base import UUIDAuditBase, UUIDBase
+from app.domain.base import IdentityAuditBase, UUIDBase
 
 NOTIFICATION_KINDS = ("email_new_events", "email_event_reminders", "email_event_updates", "email_badge_earned")
 
@@ -39,7 +40,7 @@ def display_name(first_name: str, last_name: str, username: str) -> str:
     return f"{first_name} {last_name}".strip() or username
 
 
-class User(UUIDAuditBase):
+class User(IdentityAuditBase):
     __tablename__ = "users"
     __table_args__ = (
         # Usernames and emails are unique whatever their case.
@@ -69,11 +70,11 @@ class User(UUIDAuditBase):
         return display_name(self.first_name, self.last_name, self.username)
 
 
-class UserProfile(UUIDAuditBase):
+class UserProfile(IdentityAuditBase):
     __tablename__ = "user_profiles"
     __table_args__ = (Index("uq_user_profiles_calendar_key", "calendar_key", unique=True),)
 
-    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     phone: Mapped[str] = mapped_column(String(20), default="")
     birth_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
     bio: Mapped[str] = mapped_column(Text, default="")
@@ -81,7 +82,7 @@ class UserProfile(UUIDAuditBase):
     city: Mapped[str] = mapped_column(String(100), default="")
     state: Mapped[str] = mapped_column(String(2), default="")
     zip_code: Mapped[str] = mapped_column(String(10), default="")
-    interests: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    interests: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list)
     notification_preferences: Mapped[dict[str, Any]] = mapped_column(JSONB, default=default_notification_preferences)
     is_public_profile: Mapped[bool] = mapped_column(Boolean, default=True)
     show_participation_history: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -108,7 +109,7 @@ class RefreshToken(UUIDBase):
     __tablename__ = "refresh_tokens"
     __table_args__ = (Index("ix_refresh_tokens_expires_at", "expires_at"),)
 
-    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     family_id: Mapped[UUID] = mapped_column(Uuid, index=True)
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -155,7 +155,7 @@ class PrivacyService:
 
 
 def _anonymise(user: User, now: dt.datetime) -> None:
-    marker = user.id.hex
+    marker = user.id
     user.username = f"removido-{marker}"
     user.email = f"{marker}@removido.invalid"
     user.first_name, user.last_name = "Usuário", "removido"

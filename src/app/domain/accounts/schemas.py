@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, UnsetType
+
+from app.domain.ids import Id
 
 
 class RegisterRequest(msgspec.Struct, kw_only=True):
@@ -20,7 +21,7 @@ class RegisterRequest(msgspec.Struct, kw_only=True):
 
 
 class UserRead(msgspec.Struct, kw_only=True):
-    id: UUID
+    id: int
     username: str
     email: str
     first_name: str
@@ -63,14 +64,14 @@ class ProfileUpdate(msgspec.Struct, kw_only=True, omit_defaults=True):
     city: str | UnsetType = UNSET
     state: str | UnsetType = UNSET
     zip_code: str | UnsetType = UNSET
-    interests: list[UUID] | UnsetType = UNSET
+    interests: list[Id] | UnsetType = UNSET
     notification_preferences: dict[str, bool] | UnsetType = UNSET
     is_public_profile: bool | UnsetType = UNSET
     show_participation_history: bool | UnsetType = UNSET
 
 
 class ProfileRead(msgspec.Struct, kw_only=True):
-    id: UUID
+    id: int
     user: UserRead
     phone: str
     birth_date: dt.date | None
@@ -80,7 +81,7 @@ class ProfileRead(msgspec.Struct, kw_only=True):
     city: str
     state: str
     zip_code: str
-    interests: list[UUID]
+    interests: list[int]
     notification_preferences: dict[str, Any]
     is_public_profile: bool
     show_participation_history: bool
@@ -93,7 +94,7 @@ class ProfileRead(msgspec.Struct, kw_only=True):
 class PublicProfile(msgspec.Struct, kw_only=True):
     """What anyone may see of a public profile."""
 
-    id: UUID
+    id: int
     username: str
     first_name: str
     last_name: str

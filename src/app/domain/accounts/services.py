@@ -65,9 +65,7 @@ class AccountService:
             raise ValidationFailed(
                 await self._uniqueness_problems(username, email) or [FieldError("username", "username_taken")]
             ) from None
-        await jobs.defer_job(
-            self.session, jobs.SEND_WELCOME_EMAIL, queueing_lock=f"welcome:{user.id}", user_id=str(user.id)
-        )
+        await jobs.defer_job(self.session, jobs.SEND_WELCOME_EMAIL, queueing_lock=f"welcome:{user.id}", user_id=user.id)
         return user
 
     async def _uniqueness_problems(self, username: str, email: str) -> list[FieldError]:
@@ -249,7 +247,7 @@ class AccountService:
         return await self.issue_tokens(user)
 
 
-async def lock_active_account(session: AsyncSession, user_id: UUID, *, for_erasure: bool = False) -> None:
+async def lock_active_account(session: AsyncSession, user_id: int, *, for_erasure: bool = False) -> None:
     """Hold the account's row until the transaction ends; 401 when it was erased since the request began.
 
     An erasure holds it exclusively and a join shares it, both before locking any event: a join then either

@@ -15,14 +15,15 @@ import msgspec
 
 from app.config.settings import Settings
 from app.domain.errors import AuthenticationFailed
+from app.domain.ids import parse_id
 
 TokenType = Literal["access", "refresh"]
 REQUIRED_CLAIMS = ["sub", "iat", "exp", "jti", "type"]
 
 
 class TokenClaims(msgspec.Struct, frozen=True):
-    sub: UUID
-    jti: UUID
+    sub: int  # the user's id (a string in the JWT, as RFC 7519 wants)
+    jti: UUID  # random: the refresh-token record's id
     type: TokenType
     iat: dt.datetime
     exp: dt.datetime
@@ -47,7 +48,7 @@ class TokenCodec:
         )
 
     def issue(
-        self, user_id: UUID, token_type: TokenType, *, now: dt.datetime, jti: UUID | None = None
+        self, user_id: int, token_type: TokenType, *, now: dt.datetime, jti: UUID | None = None
     ) -> tuple[str, TokenClaims]:
         lifetime = self.access_lifetime if token_type == "access" else self.refresh_lifetime  # noqa: S105 - a token type, not a secret
         claims = TokenClaims(sub=user_id, jti=jti or uuid4(), type=token_type, iat=now, exp=now + lifetime)
@@ -72,9 +73,12 @@ class TokenCodec:
             raise AuthenticationFailed("token_invalid") from None
         if payload.get("type") != expected_type:
             raise AuthenticationFailed("token_wrong_type")
+        user_id = parse_id(str(payload["sub"]))
+        if user_id is None:
+            raise AuthenticationFailed("token_invalid")
         try:
             return TokenClaims(
-                sub=UUID(str(payload["sub"])),
+                sub=user_id,
                 jti=UUID(str(payload["jti"])),
                 type=expected_type,
                 iat=dt.datetime.fromtimestamp(int(payload["iat"]), dt.UTC),

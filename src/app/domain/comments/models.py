@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.domain.base import UUIDAuditBase
+from app.domain.base import IdentityAuditBase
 
 MAX_CONTENT_LENGTH = 2000
 
 
-class EventComment(UUIDAuditBase):
+class EventComment(IdentityAuditBase):
     __tablename__ = "event_comments"
     __table_args__ = (
         CheckConstraint(f"char_length(content) BETWEEN 1 AND {MAX_CONTENT_LENGTH}", name="content_length"),
@@ -20,8 +18,8 @@ class EventComment(UUIDAuditBase):
         Index("ix_event_comments_event_parent_created", "event_id", "parent_id", "created_at"),
     )
 
-    event_id: Mapped[UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # Deleting a comment deletes its replies.
-    parent_id: Mapped[UUID | None] = mapped_column(ForeignKey("event_comments.id", ondelete="CASCADE"), default=None)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("event_comments.id", ondelete="CASCADE"), default=None)
     content: Mapped[str] = mapped_column(Text)

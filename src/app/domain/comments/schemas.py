@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from uuid import UUID
 
 import msgspec
+
+from app.domain.ids import Id
 
 
 class CommentWrite(msgspec.Struct, kw_only=True):
     content: str
     # Answer a top-level comment of the same event.
-    parent: UUID | None = None
+    parent: Id | None = None
 
 
 class CommentEdit(msgspec.Struct, kw_only=True):
@@ -19,10 +20,10 @@ class CommentEdit(msgspec.Struct, kw_only=True):
 
 
 class CommentRead(msgspec.Struct, kw_only=True):
-    id: UUID
+    id: int
     content: str
-    parent: UUID | None
-    user: UUID
+    parent: int | None
+    user: int
     user_name: str
     user_avatar: str
     # Oldest first; always empty on a reply (threads are one level deep).

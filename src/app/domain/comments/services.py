@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,10 +85,10 @@ class CommentService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def visible_event(self, event_id: UUID, user: User | None) -> Event:
+    async def visible_event(self, event_id: int, user: User | None) -> Event:
         return await visible_event(self.session, event_id, user)
 
-    async def page(self, event_id: UUID, user: User | None, offset: int, limit: int) -> tuple[int, list[CommentRead]]:
+    async def page(self, event_id: int, user: User | None, offset: int, limit: int) -> tuple[int, list[CommentRead]]:
         """The event's top-level comments, oldest first, each with its replies (oldest first), and their count."""
         await self.visible_event(event_id, user)
         top_level = (EventComment.event_id == event_id, EventComment.parent_id.is_(None))
@@ -102,7 +101,7 @@ class CommentService:
         replies = await self.replies(event_id, [row.id for row in rows])
         return count, [_thread_read(row, replies.get(row.id, [])) for row in rows]
 
-    async def replies(self, event_id: UUID, parent_ids: Sequence[UUID]) -> dict[UUID, list[CommentRead]]:
+    async def replies(self, event_id: int, parent_ids: Sequence[int]) -> dict[int, list[CommentRead]]:
         """The replies to these comments, oldest first, by comment: one query however many."""
         if not parent_ids:
             return {}
@@ -111,12 +110,12 @@ class CommentService:
                 *_OLDEST_FIRST
             )
         )
-        found: dict[UUID, list[CommentRead]] = {}
+        found: dict[int, list[CommentRead]] = {}
         for row in rows:
             found.setdefault(row.parent_id, []).append(_thread_read(row, []))
         return found
 
-    async def add(self, event_id: UUID, user: User, data: CommentWrite) -> EventComment:
+    async def add(self, event_id: int, user: User, data: CommentWrite) -> EventComment:
         event = await self.visible_event(event_id, user)
         content = _content(data.content)
         if data.parent is not None:
@@ -133,7 +132,7 @@ class CommentService:
         await self.session.flush()
         return comment
 
-    async def edit(self, event_id: UUID, comment_id: UUID, user: User, data: CommentEdit) -> EventComment:
+    async def edit(self, event_id: int, comment_id: int, user: User, data: CommentEdit) -> EventComment:
         await self.visible_event(event_id, user)
         comment = await self._comment(event_id, comment_id)
         if comment.user_id != user.id:
@@ -143,7 +142,7 @@ class CommentService:
         await self.session.flush()
         return comment
 
-    async def delete(self, event_id: UUID, comment_id: UUID, user: User) -> None:
+    async def delete(self, event_id: int, comment_id: int, user: User) -> None:
         """The author, the event's organizer or staff; the replies go with it."""
         event = await self.visible_event(event_id, user)
         comment = await self._comment(event_id, comment_id)
@@ -152,7 +151,7 @@ class CommentService:
         await self.session.delete(comment)
         await self.session.flush()
 
-    async def _comment(self, event_id: UUID, comment_id: UUID) -> EventComment:
+    async def _comment(self, event_id: int, comment_id: int) -> EventComment:
         comment: EventComment | None = await self.session.scalar(
             select(EventComment).where(EventComment.id == comment_id, EventComment.event_id == event_id)
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
@@ -13,7 +11,7 @@ from app.domain.errors import NotFound
 from app.domain.events.models import Event
 
 
-async def visible_event(session: AsyncSession, event_id: UUID, user: User | None) -> Event:
+async def visible_event(session: AsyncSession, event_id: int, user: User | None) -> Event:
     """Only the event's own columns (not its category and organizer). Drafts and private events: 404 to all but
     their organizer and staff."""
     event = await session.scalar(select(Event).where(Event.id == event_id).options(raiseload("*")))

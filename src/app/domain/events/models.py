@@ -9,7 +9,6 @@ vector of `search_text`), which is core PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-from uuid import UUID
 
 from sqlalchemy import (
     Boolean,
@@ -27,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.accounts.models import User
-from app.domain.base import UUIDAuditBase
+from app.domain.base import IdentityAuditBase
 
 EVENT_STATUSES = ("draft", "published", "cancelled", "completed")
 # Statuses anyone may see (on public events).
@@ -35,7 +34,7 @@ LISTED_STATUSES = ("published", "completed", "cancelled")
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
 
 
-class EventCategory(UUIDAuditBase):
+class EventCategory(IdentityAuditBase):
     __tablename__ = "event_categories"
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -44,7 +43,7 @@ class EventCategory(UUIDAuditBase):
     color: Mapped[str] = mapped_column(String(7), default="#15803d")
 
 
-class Event(UUIDAuditBase):
+class Event(IdentityAuditBase):
     __tablename__ = "events"
     __table_args__ = (
         CheckConstraint("start_date < end_date", name="start_before_end"),
@@ -90,8 +89,8 @@ class Event(UUIDAuditBase):
 
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    category_id: Mapped[UUID] = mapped_column(ForeignKey("event_categories.id", ondelete="RESTRICT"))
-    organizer_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("event_categories.id", ondelete="RESTRICT"))
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     address: Mapped[str] = mapped_column(String(300), default="")
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)

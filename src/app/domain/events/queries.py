@@ -13,7 +13,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -125,7 +124,7 @@ class Database(Protocol):
 class Viewer(msgspec.Struct, frozen=True):
     """Who is asking: decides what is visible."""
 
-    user_id: UUID | None = None
+    user_id: int | None = None
     is_staff: bool = False
 
 
@@ -136,14 +135,14 @@ class Circle(msgspec.Struct, frozen=True):
 
 
 class EventFilters(msgspec.Struct, frozen=True, kw_only=True):
-    category_id: UUID | None = None
+    category_id: int | None = None
     category_name: str | None = None
     status: str | None = None
     city: str | None = None
     state: str | None = None
     start_after: dt.datetime | None = None
     start_before: dt.datetime | None = None
-    organizer: UUID | None = None
+    organizer: int | None = None
     has_spots: bool | None = None
     search: str | None = None  # a tsquery (see search.search_query)
     circle: Circle | None = None
@@ -197,7 +196,7 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return EARTH_RADIUS_KM * 2 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _proven(circle: Circle, measured: list[tuple[float, UUID]], limit: int, last_flat_degrees: float) -> bool:
+def _proven(circle: Circle, measured: list[tuple[float, int]], limit: int, last_flat_degrees: float) -> bool:
     """Whether the KNN candidates are enough: any event not yet read is at least `last_flat_degrees` away
     in flat degrees, hence at least that times the km of one degree at the box's widest latitude (less a
     margin) away on the sphere. If that is farther than what we keep, nothing closer was left out."""
@@ -292,7 +291,8 @@ def _fields(row: Sequence[Any], now: dt.datetime, participation: str | None) -> 
         "title": row[1],
         "description": row[2],
         "category": CategoryRead(id=row[3], name=row[4], description=row[5], icon=row[6], color=row[7]),
-        "organizer": row[8],
+        "organizer": row[9],
+        "organizer_id": row[8],
         "organizer_name": name,
         "organizer_avatar": row[12],
         "address": row[13],
@@ -370,14 +370,14 @@ class EventQueries:
         self.db = db
         self.counts = counts
 
-    async def get(self, event_id: UUID) -> Sequence[Any] | None:
+    async def get(self, event_id: int) -> Sequence[Any] | None:
         """The event's row, whoever may see it (the caller decides)."""
         row: Sequence[Any] | None = await self.db.fetchrow(
             f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = $1", event_id
         )
         return row
 
-    async def visible(self, event_id: UUID, viewer: Viewer) -> tuple[Sequence[Any], str | None] | None:
+    async def visible(self, event_id: int, viewer: Viewer) -> tuple[Sequence[Any], str | None] | None:
         """The event's row and the viewer's participation status, or None when they may not see it."""
         return await self._visible_row(await self.get(event_id), viewer)
 
@@ -391,7 +391,7 @@ class EventQueries:
         return row, status
 
     async def detail(
-        self, event_id: UUID, viewer: Viewer, now: dt.datetime, *, media_url: Callable[[str], str]
+        self, event_id: int, viewer: Viewer, now: dt.datetime, *, media_url: Callable[[str], str]
     ) -> EventDetail | None:
         """The event with its resources, recent comments and photos, and participants (as the viewer may see them).
         `media_url` makes a stored file's name a link."""
@@ -410,7 +410,7 @@ class EventQueries:
             participants=participants,
         )
 
-    async def stats(self, event_id: UUID, viewer: Viewer) -> EventStats | None:
+    async def stats(self, event_id: int, viewer: Viewer) -> EventStats | None:
         """Figures of one event, from the stored counters and one aggregate query."""
         found = await self.visible(event_id, viewer)
         if found is None:
@@ -433,7 +433,7 @@ class EventQueries:
             report=None,
         )
 
-    async def _participants(self, event_id: UUID, audience: Audience) -> list[ParticipantRead]:
+    async def _participants(self, event_id: int, audience: Audience) -> list[ParticipantRead]:
         statuses = ["confirmed"] if audience == "names" else list(ACTIVE_STATUSES)
         rows = await self.db.fetch(
             f"{PARTICIPANT_SQL} WHERE ep.event_id = $1 AND ep.status = ANY($2::text[]) "
@@ -443,12 +443,12 @@ class EventQueries:
         )
         return [participant_from_row(row, audience) for row in rows]
 
-    async def participation_statuses(self, viewer: Viewer, event_ids: list[UUID]) -> dict[UUID, str]:
+    async def participation_statuses(self, viewer: Viewer, event_ids: list[int]) -> dict[int, str]:
         """The caller's participation status in each of these events (one query, whatever their number)."""
         if viewer.user_id is None or not event_ids:
             return {}
         rows = await self.db.fetch(
-            "SELECT event_id, status FROM event_participants WHERE user_id = $1 AND event_id = ANY($2::uuid[])",
+            "SELECT event_id, status FROM event_participants WHERE user_id = $1 AND event_id = ANY($2::bigint[])",
             viewer.user_id,
             event_ids,
         )
@@ -458,7 +458,7 @@ class EventQueries:
         statuses = await self.participation_statuses(viewer, [row[0] for row in rows])
         return [event_read(row, now, statuses.get(row[0])) for row in rows]
 
-    async def participating(self, user_id: UUID, when: str | None, now: dt.datetime) -> list[EventRead]:
+    async def participating(self, user_id: int, when: str | None, now: dt.datetime) -> list[EventRead]:
         """Events the user joined (confirmed, pending or waitlisted) that are not cancelled."""
         sql = _Sql()
         sql.where(f"ep.user_id = {sql.param(user_id)}")
@@ -569,7 +569,7 @@ class EventQueries:
         )
         return [NearbyEventRead(**_fields(row, now, None), distance_km=round(row[36], 2)) for row in rows]
 
-    async def organized_by(self, user_id: UUID, when: str | None, now: dt.datetime) -> list[EventRead]:
+    async def organized_by(self, user_id: int, when: str | None, now: dt.datetime) -> list[EventRead]:
         sql = _Sql()
         sql.where(f"e.organizer_id = {sql.param(user_id)}")
         _when(sql, when, now)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from app.domain.comments.schemas import CommentRead
+from app.domain.ids import Id
 from app.domain.participation.schemas import ParticipantRead
 from app.domain.patches import PatchBody
 from app.domain.photos.schemas import PhotoRead
@@ -25,7 +25,7 @@ Age = Annotated[int, Meta(ge=0, le=120)]
 
 
 class CategoryRead(msgspec.Struct, kw_only=True):
-    id: UUID
+    id: int
     name: str
     description: str
     icon: str
@@ -51,7 +51,7 @@ class EventWrite(msgspec.Struct, kw_only=True):
 
     title: str
     description: str = ""
-    category: UUID
+    category: Id
     address: str = ""
     latitude: Latitude
     longitude: Longitude
@@ -78,7 +78,7 @@ class EventPatch(PatchBody):
 
     title: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
-    category: UUID | UnsetType = UNSET
+    category: Id | UnsetType = UNSET
     address: str | UnsetType = UNSET
     latitude: Latitude | UnsetType = UNSET
     longitude: Longitude | UnsetType = UNSET
@@ -100,11 +100,13 @@ class EventPatch(PatchBody):
 
 
 class EventRead(msgspec.Struct, kw_only=True):
-    id: UUID
+    id: int
     title: str
     description: str
     category: CategoryRead
-    organizer: UUID
+    # The organizer's username, as in the original API (the web app compares it with the user's).
+    organizer: str
+    organizer_id: int
     organizer_name: str
     organizer_avatar: str
     address: str

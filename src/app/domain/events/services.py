@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, func, select
@@ -53,7 +52,7 @@ class EventService:
         await self._flush_category()
         return category
 
-    async def update_category(self, category_id: UUID, data: CategoryPatch, user: User) -> EventCategory:
+    async def update_category(self, category_id: int, data: CategoryPatch, user: User) -> EventCategory:
         _require_staff(user)
         category = await self.session.get(EventCategory, category_id)
         if category is None:
@@ -72,7 +71,7 @@ class EventService:
 
     # --- events ---
 
-    async def get_for_change(self, event_id: UUID, user: User, *, lock: bool = False) -> Event:
+    async def get_for_change(self, event_id: int, user: User, *, lock: bool = False) -> Event:
         """The event, if `user` may change it: 404 when they may not even see it, 403 when they only may see it."""
         statement = select(Event).where(Event.id == event_id)
         if lock:
@@ -98,15 +97,15 @@ class EventService:
         await self.session.flush()
         return event
 
-    async def replace(self, event_id: UUID, data: EventWrite, user: User) -> Event:
+    async def replace(self, event_id: int, data: EventWrite, user: User) -> Event:
         fields = _fields_of(data)
         fields.pop("status")  # PUT edits the event; its life cycle has its own actions
         return await self._update(event_id, fields, user)
 
-    async def patch(self, event_id: UUID, data: EventPatch, user: User) -> Event:
+    async def patch(self, event_id: int, data: EventPatch, user: User) -> Event:
         return await self._update(event_id, data.changes(), user)
 
-    async def _update(self, event_id: UUID, changes: dict[str, Any], user: User) -> Event:
+    async def _update(self, event_id: int, changes: dict[str, Any], user: User) -> Event:
         event = await self.get_for_change(event_id, user, lock=True)
         if event.status in {"cancelled", "completed"}:
             raise Conflict("event_closed")
@@ -133,7 +132,7 @@ class EventService:
         await ParticipationService(self.session).promote(event)
         return event
 
-    async def publish(self, event_id: UUID, user: User) -> Event:
+    async def publish(self, event_id: int, user: User) -> Event:
         event = await self.get_for_change(event_id, user, lock=True)
         if event.status != "draft":
             raise Conflict("event_not_draft")
@@ -144,7 +143,7 @@ class EventService:
         await self.session.flush()
         return event
 
-    async def cancel(self, event_id: UUID, user: User) -> Event:
+    async def cancel(self, event_id: int, user: User) -> Event:
         event = await self.get_for_change(event_id, user, lock=True)
         if event.status in {"cancelled", "completed"}:
             raise Conflict("event_closed")
@@ -155,7 +154,7 @@ class EventService:
             await queue_notice(self.session, "event_cancelled", event_id=event.id)
         return event
 
-    async def delete(self, event_id: UUID, user: User) -> Event | None:
+    async def delete(self, event_id: int, user: User) -> Event | None:
         """Erase an event nobody joined; one with participants is cancelled instead (history is kept).
 
         Returns the cancelled event, or None when it was erased."""

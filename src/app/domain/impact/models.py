@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -19,13 +19,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    Uuid,
     literal_column,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.domain.base import UUIDAuditBase, UUIDBase
+from app.domain.base import IdentityAuditBase, IdentityBase
 
 REPORT_EDITABLE_FOR = dt.timedelta(days=30)
 
@@ -39,7 +38,7 @@ BADGE_CRITERIA = (
 )
 
 
-class EventReport(UUIDAuditBase):
+class EventReport(IdentityAuditBase):
     """The organizer's account of what an event achieved, filed after it ends."""
 
     __tablename__ = "event_reports"
@@ -51,8 +50,8 @@ class EventReport(UUIDAuditBase):
         ),
     )
 
-    event_id: Mapped[UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), unique=True)
-    reported_by_id: Mapped[UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), unique=True)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     total_participants: Mapped[int] = mapped_column(Integer)
     total_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     trash_collected_kg: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0))
@@ -71,15 +70,15 @@ class EventReport(UUIDAuditBase):
         return self.created_at + REPORT_EDITABLE_FOR
 
 
-class VolunteerContribution(UUIDBase):
+class VolunteerContribution(IdentityBase):
     """One volunteer's verified share of one event (they checked in). Rewritten by update_user_statistics."""
 
     __tablename__ = "volunteer_contributions"
     __table_args__ = (Index("uq_volunteer_contributions_user_event", "user_id", "event_id", unique=True),)
 
-    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    event_id: Mapped[UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    category_id: Mapped[UUID] = mapped_column(ForeignKey("event_categories.id", ondelete="RESTRICT"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("event_categories.id", ondelete="RESTRICT"))
     held_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     hours: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     trash_collected_kg: Mapped[Decimal] = mapped_column(Numeric(12, 2))
@@ -87,12 +86,12 @@ class VolunteerContribution(UUIDBase):
 
 
 # `category_key` of the totals over every category.
-EVERY_CATEGORY = UUID(int=0)
+EVERY_CATEGORY = 0
 # `period_start` of the all-time totals.
 ALL_TIME = dt.date(1970, 1, 1)
 
 
-class VolunteerTotal(UUIDBase):
+class VolunteerTotal(IdentityBase):
     """A volunteer's verified hours and events in one slice — all time, a calendar year or month (APP_TIMEZONE),
     every category or one — summed from their contributions by update_user_statistics. Leaderboards read these
     in index order instead of summing contributions on every request."""
@@ -113,10 +112,10 @@ class VolunteerTotal(UUIDBase):
         ),
     )
 
-    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(8))
     period_start: Mapped[dt.date] = mapped_column(Date)
-    category_key: Mapped[UUID] = mapped_column(Uuid)
+    category_key: Mapped[int] = mapped_column(BigInteger)
     hours: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     events: Mapped[int] = mapped_column(Integer)
     # The profile's `is_public_profile`, copied so that a board is counted from the index alone; it follows the
@@ -124,7 +123,7 @@ class VolunteerTotal(UUIDBase):
     public: Mapped[bool] = mapped_column(Boolean)
 
 
-class Badge(UUIDAuditBase):
+class Badge(IdentityAuditBase):
     """A badge of the catalogue: earned when the volunteer's `criterion` figure reaches `threshold`."""
 
     __tablename__ = "badges"
@@ -141,18 +140,18 @@ class Badge(UUIDAuditBase):
     position: Mapped[int] = mapped_column(Integer)
 
 
-class UserBadge(UUIDBase):
+class UserBadge(IdentityBase):
     """A badge a user earned. Unique per user and badge: awarding twice is impossible, not merely checked."""
 
     __tablename__ = "user_badges"
     __table_args__ = (UniqueConstraint("user_id", "badge_id"),)
 
-    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    badge_id: Mapped[UUID] = mapped_column(ForeignKey("badges.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    badge_id: Mapped[int] = mapped_column(ForeignKey("badges.id", ondelete="CASCADE"), index=True)
     earned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-class MonthlyImpactReport(UUIDAuditBase):
+class MonthlyImpactReport(IdentityAuditBase):
     """The platform's impact in one calendar month (in APP_TIMEZONE); regenerating a month replaces it."""
 
     __tablename__ = "monthly_impact_reports"

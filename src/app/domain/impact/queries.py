@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from uuid import UUID
 
 import msgspec
 from sqlalchemy import func, select, text
@@ -88,7 +87,7 @@ class Slice(msgspec.Struct, frozen=True):
 
     period: str
     period_start: dt.date
-    category_key: UUID
+    category_key: int
 
     def params(self) -> dict[str, Any]:
         return {"period": self.period, "period_start": self.period_start, "category_key": self.category_key}
@@ -105,7 +104,7 @@ class ImpactQueries:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def stats(self, user_id: UUID, *, now: dt.datetime, timezone: str) -> UserStats:
+    async def stats(self, user_id: int, *, now: dt.datetime, timezone: str) -> UserStats:
         month_from, month_to = this_month(now, timezone)
         params = {"user_id": user_id, "month_from": month_from, "month_to": month_to}
         row = (await self.session.execute(_STATS_SQL, params)).one()
@@ -124,7 +123,7 @@ class ImpactQueries:
         catalogue = (await self.session.scalars(select(Badge).order_by(Badge.position))).all()
         return [badge_read(badge, english=english) for badge in catalogue]
 
-    async def earned_badges(self, user_id: UUID, *, english: bool) -> list[EarnedBadgeRead]:
+    async def earned_badges(self, user_id: int, *, english: bool) -> list[EarnedBadgeRead]:
         rows = (
             await self.session.execute(
                 select(Badge, UserBadge.earned_at)
@@ -142,7 +141,7 @@ class ImpactQueries:
         rows = (await self.session.execute(_BOARD_PAGE_SQL, {**board.params(), "limit": limit, "offset": offset})).all()
         return int(count or 0), [_entry(row) for row in rows]
 
-    async def standing(self, user_id: UUID, board: Slice) -> Standing:
+    async def standing(self, user_id: int, board: Slice) -> Standing:
         hours, events, ahead, ranked = (
             await self.session.execute(_STANDING_SQL, {**board.params(), "user_id": user_id})
         ).one()

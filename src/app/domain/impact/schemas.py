@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
-from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -49,8 +48,8 @@ class ReportPatch(PatchBody, kw_only=True):
 
 
 class ReportRead(msgspec.Struct, kw_only=True):
-    id: UUID
-    event: UUID
+    id: int
+    event: int
     total_participants: int
     total_hours: float
     trash_collected_kg: float
@@ -67,7 +66,7 @@ class ReportRead(msgspec.Struct, kw_only=True):
 
 
 class FavoriteCategory(msgspec.Struct, kw_only=True):
-    id: UUID
+    id: int
     name: str
     events: int
 
@@ -86,7 +85,7 @@ class UserStats(msgspec.Struct, kw_only=True):
 
 
 class BadgeRead(msgspec.Struct, kw_only=True):
-    id: UUID
+    id: int
     code: str
     name: str
     description: str
@@ -102,7 +101,7 @@ class EarnedBadgeRead(msgspec.Struct, kw_only=True):
 
 class LeaderboardEntry(msgspec.Struct, kw_only=True):
     rank: int
-    user_id: UUID
+    user_id: int
     username: str
     first_name: str
     last_name: str
@@ -117,7 +116,7 @@ class LeaderboardPage(msgspec.Struct, kw_only=True):
     next: str | None
     previous: str | None
     period: Period
-    category: UUID | None
+    category: int | None
     results: list[LeaderboardEntry]
 
 
@@ -131,11 +130,11 @@ class RankRead(msgspec.Struct, kw_only=True):
     total_events_participated: int
     on_leaderboard: bool
     period: Period
-    category: UUID | None
+    category: int | None
 
 
 class CategoryImpact(msgspec.Struct, kw_only=True):
-    category: UUID
+    category: int
     name: str
     color: str
     events_held: int

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,12 +31,7 @@ HELD_STATUSES = ("published", "completed")
 HELD = f"{HELD_STATUSES}"  # the same, as SQL: ('published', 'completed')
 
 # The four categories of the original system (stable ids from their data migration): "all four" badge.
-FOUNDING_CATEGORY_IDS = (
-    UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01"),
-    UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f02"),
-    UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f03"),
-    UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f04"),
-)
+FOUNDING_CATEGORY_IDS = (1, 2, 3, 4)
 
 
 def duration_hours(event: Event) -> Decimal:
@@ -48,7 +42,7 @@ def two_places(value: float) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-async def attendees_of(session: AsyncSession, event_id: UUID) -> list[UUID]:
+async def attendees_of(session: AsyncSession, event_id: int) -> list[int]:
     """The event's verified attendees: confirmed participants who checked in."""
     attendees = await session.scalars(
         select(EventParticipant.user_id).where(
@@ -64,7 +58,7 @@ class ReportService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, event_id: UUID, viewer: User | None) -> EventReport:
+    async def get(self, event_id: int, viewer: User | None) -> EventReport:
         """Whoever may see the event may read its report."""
         event = await visible_event(self.session, event_id, viewer)
         report = await self._report_of(event.id)
@@ -72,7 +66,7 @@ class ReportService:
             raise NotFound("report_not_found")
         return report
 
-    async def file(self, event_id: UUID, data: ReportWrite, user: User) -> EventReport:
+    async def file(self, event_id: int, data: ReportWrite, user: User) -> EventReport:
         # The event's row is locked: two organizers filing at once make one report, not an error.
         event = await self._event_to_report(event_id, user)
         if await self._report_of(event.id) is not None:
@@ -84,10 +78,10 @@ class ReportService:
         await self._queue_statistics(report)
         return report
 
-    async def replace(self, event_id: UUID, data: ReportWrite, user: User) -> EventReport:
+    async def replace(self, event_id: int, data: ReportWrite, user: User) -> EventReport:
         return await self.edit(event_id, _figures(data), user)
 
-    async def edit(self, event_id: UUID, changes: dict[str, Any], user: User) -> EventReport:
+    async def edit(self, event_id: int, changes: dict[str, Any], user: User) -> EventReport:
         event = await self._event_to_report(event_id, user)
         report = await self._report_of(event.id)
         if report is None:
@@ -110,7 +104,7 @@ class ReportService:
         for name, value in figures.items():
             setattr(report, name, value)
 
-    async def _event_to_report(self, event_id: UUID, user: User) -> Event:
+    async def _event_to_report(self, event_id: int, user: User) -> Event:
         """The event, locked, if `user` may report it now."""
         statement = select(Event).where(Event.id == event_id).with_for_update(of=Event)
         event = await self.session.scalar(statement.execution_options(populate_existing=True))
@@ -124,7 +118,7 @@ class ReportService:
             raise Conflict("event_not_ended")
         return event
 
-    async def _report_of(self, event_id: UUID) -> EventReport | None:
+    async def _report_of(self, event_id: int) -> EventReport | None:
         report: EventReport | None = await self.session.scalar(
             select(EventReport).where(EventReport.event_id == event_id)
         )
@@ -135,7 +129,7 @@ class ReportService:
             self.session,
             jobs.PROCESS_EVENT_REPORT_STATISTICS,
             queueing_lock=f"report-statistics:{report.id}",
-            report_id=str(report.id),
+            report_id=report.id,
         )
 
 
@@ -176,8 +170,8 @@ _DROP_STALE_CONTRIBUTIONS_SQL = text(
 _WRITE_CONTRIBUTIONS_SQL = text(
     f"""
     INSERT INTO volunteer_contributions
-        (id, user_id, event_id, category_id, held_at, hours, trash_collected_kg, trees_planted)
-    SELECT gen_random_uuid(), p.user_id, e.id, e.category_id, e.start_date,
+        (user_id, event_id, category_id, held_at, hours, trash_collected_kg, trees_planted)
+    SELECT p.user_id, e.id, e.category_id, e.start_date,
            round(CASE WHEN r.total_participants > 0 THEN r.total_hours / r.total_participants
                       ELSE extract(epoch FROM e.end_date - e.start_date) / 3600 END, 2),
            round(CASE WHEN r.total_participants > 0 THEN r.trash_collected_kg / r.total_participants ELSE 0 END, 2),
@@ -215,7 +209,7 @@ _WRITE_TOTALS_SQL = text(
 _WRITE_SLICES_SQL = text(
     """
     WITH fresh AS (
-        SELECT s.period, s.period_start, coalesce(c.category_id, CAST(:every_category AS uuid)) AS category_key,
+        SELECT s.period, s.period_start, coalesce(c.category_id, CAST(:every_category AS bigint)) AS category_key,
                sum(c.hours) AS hours, count(*) AS events
         FROM volunteer_contributions c
         CROSS JOIN LATERAL (VALUES
@@ -232,8 +226,8 @@ _WRITE_SLICES_SQL = text(
             WHERE (f.period, f.period_start, f.category_key) = (t.period, t.period_start, t.category_key)
         )
     )
-    INSERT INTO volunteer_totals (id, user_id, period, period_start, category_key, hours, events, public)
-    SELECT gen_random_uuid(), :user_id, period, period_start, category_key, hours, events,
+    INSERT INTO volunteer_totals (user_id, period, period_start, category_key, hours, events, public)
+    SELECT :user_id, period, period_start, category_key, hours, events,
            (SELECT is_public_profile FROM user_profiles WHERE user_id = :user_id)
     FROM fresh
     ON CONFLICT (user_id, period, period_start, category_key) DO UPDATE
@@ -270,8 +264,8 @@ _AWARD_BADGES_SQL = text(
             WHEN 'founding_categories' THEN f.founding_categories
         END >= b.threshold
     ), awarded AS (
-        INSERT INTO user_badges (id, user_id, badge_id, earned_at)
-        SELECT gen_random_uuid(), :user_id, earned.id, now() FROM earned
+        INSERT INTO user_badges (user_id, badge_id, earned_at)
+        SELECT :user_id, earned.id, now() FROM earned
         ON CONFLICT (user_id, badge_id) DO NOTHING
         RETURNING badge_id
     )
@@ -290,7 +284,7 @@ class StatisticsService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def process_report(self, report_id: UUID) -> list[UUID]:
+    async def process_report(self, report_id: int) -> list[int]:
         """Record how many check-ins back the report, then queue statistics for the attendees and the organizer."""
         report = await self.session.get(EventReport, report_id)
         if report is None:
@@ -306,21 +300,21 @@ class StatisticsService:
             await self.queue_user_statistics(user_id)
         return users
 
-    async def queue_user_statistics(self, user_id: UUID) -> None:
+    async def queue_user_statistics(self, user_id: int) -> None:
         await defer_job(
             self.session,
             jobs.UPDATE_USER_STATISTICS,
             # One waiting job per user is enough: it reads the data as it is when it runs.
             queueing_lock=f"user-statistics:{user_id}",
-            user_id=str(user_id),
+            user_id=user_id,
         )
 
-    async def _lock_user(self, user_id: UUID) -> None:
+    async def _lock_user(self, user_id: int) -> None:
         # One statistics transaction per user at a time: a run that read older check-ins must not commit last.
         # (A database lock rather than a Procrastinate `lock`: the worker would idle on jobs it cannot take.)
         await self.session.execute(_LOCK_USER_SQL, {"space": _STATISTICS_LOCK_SPACE, "user_id": str(user_id)})
 
-    async def update_user(self, user_id: UUID, *, timezone: str) -> None:
+    async def update_user(self, user_id: int, *, timezone: str) -> None:
         """`timezone` draws the calendar months and years of the leaderboards (APP_TIMEZONE)."""
         await self._lock_user(user_id)
         params = {"user_id": user_id}
@@ -333,15 +327,15 @@ class StatisticsService:
             self.session,
             jobs.CHECK_AND_AWARD_BADGES,
             queueing_lock=f"badges:{user_id}",
-            user_id=str(user_id),
+            user_id=user_id,
         )
 
-    async def follow_privacy(self, user_id: UUID, public: bool) -> None:
+    async def follow_privacy(self, user_id: int, public: bool) -> None:
         """The profile's privacy changed: its leaderboard copies follow, in the same transaction."""
         await self._lock_user(user_id)
         await self.session.execute(_FOLLOW_PRIVACY_SQL, {"user_id": user_id, "public": public})
 
-    async def award_badges(self, user_id: UUID) -> list[str]:
+    async def award_badges(self, user_id: int) -> list[str]:
         """Award what the verified figures earn; return the codes awarded now (none the second time)."""
         await self._lock_user(user_id)
         result = await self.session.execute(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Literal
 from urllib.parse import quote
-from uuid import UUID
 
 import jwt
 import msgspec
@@ -17,6 +16,7 @@ import msgspec
 from app.config.settings import Settings
 from app.domain.accounts.models import NOTIFICATION_KINDS
 from app.domain.errors import ValidationFailed
+from app.domain.ids import parse_id
 
 UNSUBSCRIBE_TOKEN_TYPE: Literal["unsubscribe"] = "unsubscribe"  # noqa: S105 - a token type, not a secret
 ALL_EMAILS = "all"
@@ -24,7 +24,7 @@ UNSUBSCRIBE_PATH = "/api/users/notifications/unsubscribe/"
 
 
 class Unsubscription(msgspec.Struct, frozen=True):
-    user_id: UUID
+    user_id: int
     # A key of the notification preferences, or "all".
     kind: str
 
@@ -43,14 +43,14 @@ class Links:
     def site(self) -> str:
         return self.public_url
 
-    def event(self, event_id: UUID) -> str:
+    def event(self, event_id: int) -> str:
         """The event's page in the web app, served from the same origin as the API."""
         return f"{self.public_url}/events/{event_id}"
 
-    def unsubscribe(self, user_id: UUID, kind: str) -> str:
+    def unsubscribe(self, user_id: int, kind: str) -> str:
         return f"{self.public_url}{UNSUBSCRIBE_PATH}?token={quote(self.unsubscribe_token(user_id, kind))}"
 
-    def unsubscribe_token(self, user_id: UUID, kind: str) -> str:
+    def unsubscribe_token(self, user_id: int, kind: str) -> str:
         payload = {"sub": str(user_id), "type": UNSUBSCRIBE_TOKEN_TYPE, "kind": kind}
         return jwt.encode(payload, self._secret, algorithm=self._algorithm)
 
@@ -63,6 +63,9 @@ class Links:
             kind = str(payload["kind"])
             if payload["type"] != UNSUBSCRIBE_TOKEN_TYPE or kind not in (*NOTIFICATION_KINDS, ALL_EMAILS):
                 raise ValueError(kind)
-            return Unsubscription(user_id=UUID(str(payload["sub"])), kind=kind)
+            user_id = parse_id(str(payload["sub"]))
+            if user_id is None:
+                raise ValueError(payload["sub"])
+            return Unsubscription(user_id=user_id, kind=kind)
         except (jwt.PyJWTError, ValueError, TypeError):
             raise ValidationFailed.single("token", "unsubscribe_link_invalid") from None

@@ -6,7 +6,7 @@ of workers and runs; a notice once per (job, recipient), so a job that runs agai
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, String, Table, Uuid, func, text
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, String, Table, func, text
 
 from app.domain.base import metadata
 from app.domain.events.models import Event
@@ -14,8 +14,8 @@ from app.domain.events.models import Event
 event_reminders = Table(
     "event_reminders",
     metadata,
-    Column("event_id", Uuid, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_id", BigInteger, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("sent_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
@@ -24,7 +24,7 @@ notice_deliveries = Table(
     metadata,
     # The Procrastinate job that sent it: a notice is one job.
     Column("job_id", BigInteger, primary_key=True),
-    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("kind", String(32), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_notice_deliveries_sent_at", "sent_at"),

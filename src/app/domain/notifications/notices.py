@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from uuid import UUID
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -51,8 +50,8 @@ async def queue_notice(
     session: AsyncSession,
     kind: str,
     *,
-    event_id: UUID | None = None,
-    user_ids: Iterable[UUID] = (),
+    event_id: int | None = None,
+    user_ids: Iterable[int] = (),
     badge_code: str | None = None,
 ) -> int | None:
     """Queue a notice in the session's transaction: it goes if, and only if, the change commits.
@@ -60,13 +59,13 @@ async def queue_notice(
     Event-wide kinds go to the event's active participants when no `user_ids` are given."""
     if kind not in NOTICE_KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
-    recipients = sorted({str(user_id) for user_id in user_ids})
+    recipients = sorted(set(user_ids))
     if not recipients and kind not in EVENT_WIDE_KINDS:
         return None  # nobody to tell
     return await jobs.defer_job(
         session,
         jobs.SEND_EVENT_NOTIFICATION_EMAIL,
-        event_id=None if event_id is None else str(event_id),
+        event_id=event_id,
         kind=kind,
         user_ids=recipients or None,
         badge_code=badge_code,
@@ -81,8 +80,8 @@ async def send_notice(
     sender: str,
     job_id: int,
     kind: str,
-    event_id: UUID | None,
-    user_ids: list[UUID] | None,
+    event_id: int | None,
+    user_ids: list[int] | None,
     badge_code: str | None,
 ) -> int:
     """Send the notice to each recipient it has not reached yet; return how many were sent now."""
@@ -110,7 +109,7 @@ async def send_notice(
 
 
 async def _subject_of(
-    session: AsyncSession, kind: str, event_id: UUID | None, badge_code: str | None
+    session: AsyncSession, kind: str, event_id: int | None, badge_code: str | None
 ) -> Event | Badge | None:
     """What the notice is about, if it still makes sense to send it."""
     if kind == BADGE_EARNED:
@@ -127,7 +126,7 @@ async def _subject_of(
 
 
 async def _recipients(
-    session: AsyncSession, kind: str, event_id: UUID | None, user_ids: list[UUID] | None, job_id: int
+    session: AsyncSession, kind: str, event_id: int | None, user_ids: list[int] | None, job_id: int
 ) -> list[User]:
     statement = (
         select(User)

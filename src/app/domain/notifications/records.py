@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,10 +21,10 @@ class DeliveryRecords:
     def __init__(self, connection: Any) -> None:
         self.connection = connection  # an asyncpg connection, outside any transaction
 
-    async def reminder_sent(self, event_id: UUID, user_id: UUID) -> None:
+    async def reminder_sent(self, event_id: int, user_id: int) -> None:
         await self.connection.execute(_REMINDER_SENT, event_id, user_id)
 
-    async def notice_sent(self, job_id: int, user_id: UUID, kind: str) -> None:
+    async def notice_sent(self, job_id: int, user_id: int, kind: str) -> None:
         await self.connection.execute(_NOTICE_SENT, job_id, user_id, kind)
 
 

@@ -10,7 +10,6 @@ of its own, so a crash resends at most the one message whose acceptance and reco
 from __future__ import annotations
 
 import datetime as dt
-from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -62,7 +61,7 @@ async def queue_due_reminders(session: AsyncSession, *, now: dt.datetime | None 
     for event_id in event_ids:
         # While one is waiting, another for the same event is pointless.
         await jobs.defer_job(
-            session, jobs.SEND_EVENT_REMINDERS, queueing_lock=f"reminders:{event_id}", event_id=str(event_id)
+            session, jobs.SEND_EVENT_REMINDERS, queueing_lock=f"reminders:{event_id}", event_id=event_id
         )
     return len(event_ids)
 
@@ -73,7 +72,7 @@ async def send_event_reminders(
     links: Links,
     *,
     sender: str,
-    event_id: UUID,
+    event_id: int,
     now: dt.datetime | None = None,
     batch: int | None = None,
 ) -> int:
@@ -106,7 +105,7 @@ async def send_event_reminders(
             # Committing releases this batch's claims; every one of them is recorded by now.
 
 
-async def _claim(session: AsyncSession, event_id: UUID, batch: int) -> tuple[int, list[User]]:
+async def _claim(session: AsyncSession, event_id: int, batch: int) -> tuple[int, list[User]]:
     """Lock up to `batch` participants to remind, skipping those another job holds; return how many were
     locked and those of them still to remind."""
     claimed = (

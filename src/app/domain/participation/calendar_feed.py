@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
-from uuid import UUID
 
 import asyncpg
 from sqlalchemy import select, update
@@ -42,7 +41,7 @@ LIMIT $4
 """
 
 
-async def feed_key(session: AsyncSession, user_id: UUID) -> str:
+async def feed_key(session: AsyncSession, user_id: int) -> str:
     """The user's key, made on first use. Two first uses at once agree on one key."""
     made = await session.scalar(
         update(UserProfile)
@@ -56,7 +55,7 @@ async def feed_key(session: AsyncSession, user_id: UUID) -> str:
     return key
 
 
-async def reset_feed_key(session: AsyncSession, user_id: UUID) -> str:
+async def reset_feed_key(session: AsyncSession, user_id: int) -> str:
     """A new key: the old URL stops working at once."""
     key = secrets.token_urlsafe(_KEY_BYTES)
     await session.execute(update(UserProfile).where(UserProfile.user_id == user_id).values(calendar_key=key))
@@ -64,7 +63,7 @@ async def reset_feed_key(session: AsyncSession, user_id: UUID) -> str:
 
 
 async def feed_ics(
-    db: asyncpg.Pool | asyncpg.Connection, key: str, *, event_url: Callable[[UUID], str], now: dt.datetime
+    db: asyncpg.Pool | asyncpg.Connection, key: str, *, event_url: Callable[[int], str], now: dt.datetime
 ) -> str | None:
     """The feed of the key's owner, or None for a key nobody holds; `event_url` links each event to its page."""
     owner = await db.fetchval(_OWNER_SQL, key)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from uuid import UUID
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Sequence, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.domain.base import UUIDAuditBase
+from app.domain.base import IdentityAuditBase
 
 PARTICIPATION_STATUSES = ("confirmed", "pending", "waitlisted", "cancelled", "rejected")
 # Statuses in which a participation holds (or waits for) a place.
@@ -19,7 +18,7 @@ EXPERIENCE_LEVELS = ("beginner", "intermediate", "advanced")
 arrival_sequence = Sequence("event_participants_arrival_seq")
 
 
-class EventParticipant(UUIDAuditBase):
+class EventParticipant(IdentityAuditBase):
     __tablename__ = "event_participants"
     __table_args__ = (
         CheckConstraint(f"status IN {PARTICIPATION_STATUSES}", name="status_known"),
@@ -31,8 +30,8 @@ class EventParticipant(UUIDAuditBase):
         Index("ix_event_participants_user_status", "user_id", "status"),
     )
 
-    event_id: Mapped[UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16))
     arrival: Mapped[int] = mapped_column(BigInteger, arrival_sequence, server_default=arrival_sequence.next_value())
     emergency_contact: Mapped[str] = mapped_column(String(150), default="")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Literal
-from uuid import UUID
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,7 +71,7 @@ class ParticipationQueries:
         self.session = session
 
     async def participants(
-        self, event_id: UUID, *, audience: Audience, status: str | None, offset: int, limit: int
+        self, event_id: int, *, audience: Audience, status: str | None, offset: int, limit: int
     ) -> tuple[int, list[Any]]:
         conditions: list[Any] = [EventParticipant.event_id == event_id]
         if audience == "names":
@@ -93,7 +92,7 @@ class ParticipationQueries:
         ).all()
         return int(count or 0), [participant_from_row(row, audience) for row in rows]
 
-    async def history(self, user_id: UUID, *, offset: int, limit: int) -> tuple[int, list[HistoryEntry]]:
+    async def history(self, user_id: int, *, offset: int, limit: int) -> tuple[int, list[HistoryEntry]]:
         """The user's participations, most recent event first."""
         count = await self.session.scalar(
             select(func.count()).select_from(EventParticipant).where(EventParticipant.user_id == user_id)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
-from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
+
+from app.domain.ids import Id
 
 ExperienceLevel = Literal["beginner", "intermediate", "advanced"]
 ParticipationStatus = Literal["confirmed", "pending", "waitlisted", "cancelled", "rejected"]
@@ -21,9 +22,9 @@ class JoinRequest(msgspec.Struct, kw_only=True):
 
 
 class ParticipationRead(msgspec.Struct, kw_only=True):
-    id: UUID
-    event: UUID
-    user: UUID
+    id: int
+    event: int
+    user: int
     status: ParticipationStatus
     emergency_contact: str
     emergency_phone: str
@@ -49,7 +50,7 @@ class CheckInRequest(msgspec.Struct, kw_only=True):
     latitude: Annotated[float, Meta(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Meta(ge=-180, le=180)] | None = None
     accuracy: Annotated[float, Meta(ge=0, le=100_000)] | None = None
-    user_id: UUID | None = None
+    user_id: Id | None = None
 
 
 class CheckInCode(msgspec.Struct, kw_only=True):
@@ -62,10 +63,10 @@ class ParticipantRead(msgspec.Struct, kw_only=True, omit_defaults=True):
     """A participant as the caller may see them: the organizer and staff get every field, emergency data
     included; a confirmed participant gets `id`, `user_name` and `user_avatar` only."""
 
-    id: UUID
+    id: int
     user_name: str
     user_avatar: str
-    user: UUID | UnsetType = UNSET
+    user: int | UnsetType = UNSET
     username: str | UnsetType = UNSET
     email: str | UnsetType = UNSET
     phone: str | UnsetType = UNSET
@@ -87,7 +88,7 @@ class ParticipantPage(msgspec.Struct, kw_only=True):
 
 
 class HistoryEvent(msgspec.Struct, kw_only=True):
-    id: UUID
+    id: int
     title: str
     category: str
     city: str
@@ -98,7 +99,7 @@ class HistoryEvent(msgspec.Struct, kw_only=True):
 
 
 class HistoryEntry(msgspec.Struct, kw_only=True):
-    id: UUID
+    id: int
     event: HistoryEvent
     status: ParticipationStatus
     checked_in: bool

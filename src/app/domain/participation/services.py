@@ -8,7 +8,6 @@ The waitlist is served in arrival order (a sequence number taken while the event
 from __future__ import annotations
 
 import datetime as dt
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -64,7 +63,7 @@ class ParticipationService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def lock_event(self, event_id: UUID) -> Event:
+    async def lock_event(self, event_id: int) -> Event:
         # Lock the event row: capacity is read and taken in one step.
         statement = select(Event).where(Event.id == event_id).with_for_update(of=Event)
         event = await self.session.scalar(statement.execution_options(populate_existing=True))
@@ -72,7 +71,7 @@ class ParticipationService:
             raise NotFound("event_not_found")
         return event
 
-    async def join(self, event_id: UUID, user: User, data: JoinRequest) -> EventParticipant:
+    async def join(self, event_id: int, user: User, data: JoinRequest) -> EventParticipant:
         await lock_active_account(self.session, user.id)
         event = await self.lock_event(event_id)
         if not event.visible_to(user):
@@ -110,7 +109,7 @@ class ParticipationService:
             await queue_notice(self.session, "join_confirmed", event_id=event.id, user_ids=[user.id])
         return participation
 
-    async def leave(self, event_id: UUID, user: User) -> EventParticipant:
+    async def leave(self, event_id: int, user: User) -> EventParticipant:
         event = await self.lock_event(event_id)
         participation = await self._participation(event.id, user.id)
         if participation is None or participation.status not in ACTIVE_STATUSES:
@@ -153,7 +152,7 @@ class ParticipationService:
         )
         return promoted
 
-    async def decide(self, event_id: UUID, participation_id: UUID, status: str, user: User) -> EventParticipant:
+    async def decide(self, event_id: int, participation_id: int, status: str, user: User) -> EventParticipant:
         """The organizer confirms or rejects. Confirming never exceeds capacity: when full, the volunteer waits."""
         event = await self._event_to_manage(event_id, user)
         participation = await self.session.scalar(
@@ -186,7 +185,7 @@ class ParticipationService:
         return participation
 
     async def check_in(
-        self, event_id: UUID, user: User, data: CheckInRequest, *, radius_m: int, max_radius_m: int
+        self, event_id: int, user: User, data: CheckInRequest, *, radius_m: int, max_radius_m: int
     ) -> EventParticipant:
         """Mark a confirmed participant as present, from 1 h before the start to the end. Idempotent."""
         event = await self.session.scalar(select(Event).where(Event.id == event_id))
@@ -220,7 +219,7 @@ class ParticipationService:
             await StatisticsService(self.session).queue_user_statistics(target)
         return participation
 
-    async def check_in_code(self, event_id: UUID, user: User, *, rotate: bool = False) -> str:
+    async def check_in_code(self, event_id: int, user: User, *, rotate: bool = False) -> str:
         event = await self._event_to_manage(event_id, user)
         if rotate:
             rotated = await self.session.execute(
@@ -232,7 +231,7 @@ class ParticipationService:
             return str(rotated.scalar_one())
         return event.check_in_code
 
-    async def audience(self, event_id: UUID, user: User) -> Audience:
+    async def audience(self, event_id: int, user: User) -> Audience:
         """What `user` may see of the event's participants; refused (403) when nothing."""
         event = await self.session.scalar(select(Event).where(Event.id == event_id))
         participation = None if event is None else await self._participation(event.id, user.id)
@@ -245,7 +244,7 @@ class ParticipationService:
             raise PermissionDenied("participants_private")
         return audience
 
-    async def _event_to_manage(self, event_id: UUID, user: User) -> Event:
+    async def _event_to_manage(self, event_id: int, user: User) -> Event:
         event = await self.lock_event(event_id)
         if not event.visible_to(user):
             raise NotFound("event_not_found")
@@ -264,7 +263,7 @@ class ParticipationService:
         if counter is not None:
             setattr(event, counter, getattr(event, counter) + delta)
 
-    async def _participation(self, event_id: UUID, user_id: UUID) -> EventParticipant | None:
+    async def _participation(self, event_id: int, user_id: int) -> EventParticipant | None:
         participation: EventParticipant | None = await self.session.scalar(
             select(EventParticipant).where(EventParticipant.event_id == event_id, EventParticipant.user_id == user_id)
         )

@@ -3,17 +3,15 @@ its thumbnail's once the job has made it."""
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.domain.base import UUIDAuditBase
+from app.domain.base import IdentityAuditBase
 
 MAX_CAPTION_LENGTH = 500
 
 
-class EventPhoto(UUIDAuditBase):
+class EventPhoto(IdentityAuditBase):
     __tablename__ = "event_photos"
     __table_args__ = (
         CheckConstraint("NOT (is_before AND is_after)", name="before_or_after"),
@@ -21,8 +19,8 @@ class EventPhoto(UUIDAuditBase):
         Index("ix_event_photos_event_created", "event_id", "created_at"),
     )
 
-    event_id: Mapped[UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     photo: Mapped[str] = mapped_column(String(200))
     thumbnail: Mapped[str | None] = mapped_column(String(200), default=None)
     content_type: Mapped[str] = mapped_column(String(20))

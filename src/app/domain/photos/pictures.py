@@ -5,7 +5,7 @@ deleted once the change commits (the same job as a deleted photo's files)."""
 from __future__ import annotations
 
 from functools import partial
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +35,7 @@ class PictureService:
     async def clear_avatar(self, user: User) -> None:
         await self._replace(user.profile, "avatar_url", None, folder=f"avatars/{user.id}")
 
-    async def set_cover(self, event_id: UUID, user: User, raw: bytes) -> None:
+    async def set_cover(self, event_id: int, user: User, raw: bytes) -> None:
         """The organizer or staff (403 for others who see the event, 404 for the rest)."""
         event = await EventService(self.session).get_for_change(event_id, user)
         folder = f"covers/{event.id}"

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from uuid import UUID
 
 import msgspec
 
 
 class PhotoRead(msgspec.Struct, kw_only=True):
-    id: UUID
+    id: int
     # Absolute URLs; `thumbnail` is null until the background job has made it.
     photo: str
     thumbnail: str | None

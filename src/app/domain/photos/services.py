@@ -8,7 +8,7 @@ it wrote. Only a process dying between the two can leave a file without a row; n
 from __future__ import annotations
 
 from typing import NamedTuple
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import anyio
 from sqlalchemy import func, select
@@ -37,7 +37,7 @@ class PhotoService:
         self.session = session
         self.storage = storage
 
-    async def upload(self, event_id: UUID, user: User, upload: PhotoUpload) -> PhotoRead:
+    async def upload(self, event_id: int, user: User, upload: PhotoUpload) -> PhotoRead:
         """The organizer, staff and confirmed participants add photos; the file loses its metadata first."""
         event = await visible_event(self.session, event_id, user)
         if not (event.managed_by(user) or await self._confirmed(event.id, user.id)):
@@ -53,12 +53,11 @@ class PhotoService:
         if errors:
             raise ValidationFailed(errors)
         picture = await anyio.to_thread.run_sync(clean_photo, upload.data)
-        photo_id = uuid4()
         photo = EventPhoto(
-            id=photo_id,
             event_id=event.id,
             user_id=user.id,
-            photo=f"events/{event.id}/{photo_id}{picture.extension}",
+            # A random name: file names are not guessable from the (sequential) photo ids.
+            photo=f"events/{event.id}/{uuid4().hex}{picture.extension}",
             content_type=picture.content_type,
             width=picture.width,
             height=picture.height,
@@ -71,11 +70,11 @@ class PhotoService:
         self.session.add(photo)
         await self.session.flush()
         await jobs.defer_job(
-            self.session, jobs.MAKE_PHOTO_THUMBNAIL, queueing_lock=f"thumbnail:{photo_id}", photo_id=str(photo_id)
+            self.session, jobs.MAKE_PHOTO_THUMBNAIL, queueing_lock=f"thumbnail:{photo.id}", photo_id=photo.id
         )
         return self.read(photo, user.full_name)
 
-    async def page(self, event_id: UUID, user: User | None, *, offset: int, limit: int) -> tuple[int, list[PhotoRead]]:
+    async def page(self, event_id: int, user: User | None, *, offset: int, limit: int) -> tuple[int, list[PhotoRead]]:
         """Newest first, for whoever may see the event."""
         await visible_event(self.session, event_id, user)
         count = await self.session.scalar(select(func.count()).where(EventPhoto.event_id == event_id))
@@ -89,7 +88,7 @@ class PhotoService:
         )
         return int(count or 0), [self.read(photo, display_name(*names)) for photo, *names in rows.tuples()]
 
-    async def delete(self, event_id: UUID, photo_id: UUID, user: User) -> None:
+    async def delete(self, event_id: int, photo_id: int, user: User) -> None:
         """Its author, the event's organizer and staff; the files go by a job once the deletion commits."""
         event = await visible_event(self.session, event_id, user)
         photo = await self.session.scalar(
@@ -104,7 +103,7 @@ class PhotoService:
         names = [name for name in (photo.photo, photo.thumbnail) if name]
         await jobs.defer_job(self.session, jobs.DELETE_MEDIA_FILES, names=names)
 
-    async def make_thumbnail(self, photo_id: UUID) -> bool:
+    async def make_thumbnail(self, photo_id: int) -> bool:
         """Idempotent: a photo that has its thumbnail, or is gone, is left alone. True when one was made."""
         photo = await self.session.scalar(select(EventPhoto).where(EventPhoto.id == photo_id).with_for_update())
         if photo is None or photo.thumbnail is not None:
@@ -128,7 +127,7 @@ class PhotoService:
             created_at=photo.created_at,
         )
 
-    async def _confirmed(self, event_id: UUID, user_id: UUID) -> bool:
+    async def _confirmed(self, event_id: int, user_id: int) -> bool:
         status = await self.session.scalar(
             select(EventParticipant.status).where(
                 EventParticipant.event_id == event_id, EventParticipant.user_id == user_id

@@ -6,18 +6,16 @@ rules in the same transaction as each change (under the resource row's lock), so
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.domain.base import UUIDAuditBase
+from app.domain.base import IdentityAuditBase
 
 RESOURCE_TYPES = ("tool", "material", "equipment", "other")
 DEFAULT_UNIT = "unidades"
 
 
-class EventResource(UUIDAuditBase):
+class EventResource(IdentityAuditBase):
     __tablename__ = "event_resources"
     __table_args__ = (
         CheckConstraint(f"resource_type IN {RESOURCE_TYPES}", name="resource_type_known"),
@@ -25,7 +23,7 @@ class EventResource(UUIDAuditBase):
         CheckConstraint("quantity_provided >= 0", name="quantity_provided_not_negative"),
     )
 
-    event_id: Mapped[UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     resource_type: Mapped[str] = mapped_column(String(16))
@@ -38,7 +36,7 @@ class EventResource(UUIDAuditBase):
         return self.quantity_provided >= self.quantity_needed
 
 
-class ResourcePledge(UUIDAuditBase):
+class ResourcePledge(IdentityAuditBase):
     __tablename__ = "resource_pledges"
     __table_args__ = (
         CheckConstraint("quantity >= 1", name="quantity_positive"),
@@ -46,7 +44,7 @@ class ResourcePledge(UUIDAuditBase):
         UniqueConstraint("resource_id", "user_id"),
     )
 
-    resource_id: Mapped[UUID] = mapped_column(ForeignKey("event_resources.id", ondelete="CASCADE"))
+    resource_id: Mapped[int] = mapped_column(ForeignKey("event_resources.id", ondelete="CASCADE"))
     # Indexed for the cascade when an account is deleted.
-    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)

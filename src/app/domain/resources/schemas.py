@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -36,7 +35,7 @@ class ResourcePatch(PatchBody):
 
 
 class ResourceRead(msgspec.Struct, kw_only=True):
-    id: UUID
+    id: int
     name: str
     description: str
     resource_type: ResourceType

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, NamedTuple
-from uuid import UUID
 
 from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,7 +35,7 @@ class ResourceService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def for_event(self, event_id: UUID, user: User | None) -> list[PledgedResource]:
+    async def for_event(self, event_id: int, user: User | None) -> list[PledgedResource]:
         """The event's resources, oldest first, each with the caller's pledge: two queries whatever their number."""
         await self._visible_event(event_id, user)
         if user is None:
@@ -52,12 +51,12 @@ class ResourceService:
         )
         return [PledgedResource(resource, quantity) for resource, quantity in (await self.session.execute(statement))]
 
-    async def get(self, event_id: UUID, resource_id: UUID, user: User | None) -> PledgedResource:
+    async def get(self, event_id: int, resource_id: int, user: User | None) -> PledgedResource:
         await self._visible_event(event_id, user)
         resource = await self._resource(event_id, resource_id)
         return PledgedResource(resource, await self._pledged(resource.id, user))
 
-    async def create(self, event_id: UUID, data: ResourceWrite, user: User) -> EventResource:
+    async def create(self, event_id: int, data: ResourceWrite, user: User) -> EventResource:
         await self._managed_event(event_id, user)
         values = _trimmed({field: getattr(data, field) for field in data.__struct_fields__})
         resource = EventResource(event_id=event_id, quantity_provided=0, **values)
@@ -65,7 +64,7 @@ class ResourceService:
         await self.session.flush()
         return resource
 
-    async def update(self, event_id: UUID, resource_id: UUID, data: ResourcePatch, user: User) -> PledgedResource:
+    async def update(self, event_id: int, resource_id: int, data: ResourcePatch, user: User) -> PledgedResource:
         """Any field may change; a lower `quantity_needed` simply makes the resource fully provided sooner."""
         await self._managed_event(event_id, user)
         changes = _trimmed(data.changes())
@@ -76,14 +75,14 @@ class ResourceService:
         await self.session.flush()
         return PledgedResource(resource, await self._pledged(resource.id, user))
 
-    async def delete(self, event_id: UUID, resource_id: UUID, user: User) -> None:
+    async def delete(self, event_id: int, resource_id: int, user: User) -> None:
         """The pledges go with the resource (ON DELETE CASCADE)."""
         await self._managed_event(event_id, user)
         resource = await self._resource(event_id, resource_id, lock=True)
         await self.session.delete(resource)
         await self.session.flush()
 
-    async def pledge(self, event_id: UUID, resource_id: UUID, user: User, quantity: int) -> PledgedResource:
+    async def pledge(self, event_id: int, resource_id: int, user: User, quantity: int) -> PledgedResource:
         """Anyone who can see the event pledges `quantity` (replacing their earlier pledge); 0 withdraws it."""
         if quantity < 0:
             raise ValidationFailed.single("quantity", "out_of_range")
@@ -107,7 +106,7 @@ class ResourceService:
         await self.session.flush()
         return PledgedResource(resource, quantity or None)
 
-    async def withdraw_pledges(self, user_id: UUID, *, of_events_starting_after: dt.datetime) -> None:
+    async def withdraw_pledges(self, user_id: int, *, of_events_starting_after: dt.datetime) -> None:
         """Take back every pledge of the user to events that have not started (an erased account)."""
         pledged = await self.session.execute(
             select(EventResource.event_id, EventResource.id)
@@ -123,7 +122,7 @@ class ResourceService:
                 await self._withdraw(resource, pledge)
         await self.session.flush()
 
-    async def _pledge(self, resource_id: UUID, user_id: UUID) -> ResourcePledge | None:
+    async def _pledge(self, resource_id: int, user_id: int) -> ResourcePledge | None:
         return await self.session.scalar(
             select(ResourcePledge).where(ResourcePledge.resource_id == resource_id, ResourcePledge.user_id == user_id)
         )
@@ -134,17 +133,17 @@ class ResourceService:
         resource.updated_at = utcnow()
         await self.session.delete(pledge)
 
-    async def _visible_event(self, event_id: UUID, user: User | None) -> Event:
+    async def _visible_event(self, event_id: int, user: User | None) -> Event:
         return await visible_event(self.session, event_id, user)
 
-    async def _managed_event(self, event_id: UUID, user: User) -> Event:
+    async def _managed_event(self, event_id: int, user: User) -> Event:
         """404 when the caller may not even see the event, 403 when they may only see it."""
         event = await self._visible_event(event_id, user)
         if not event.managed_by(user):
             raise PermissionDenied("not_event_organizer")
         return event
 
-    async def _resource(self, event_id: UUID, resource_id: UUID, *, lock: bool = False) -> EventResource:
+    async def _resource(self, event_id: int, resource_id: int, *, lock: bool = False) -> EventResource:
         statement = self._of_event(event_id).where(EventResource.id == resource_id)
         if lock:
             statement = statement.with_for_update().execution_options(populate_existing=True)
@@ -153,7 +152,7 @@ class ResourceService:
             raise NotFound("resource_not_found")
         return resource
 
-    async def _pledged(self, resource_id: UUID, user: User | None) -> int | None:
+    async def _pledged(self, resource_id: int, user: User | None) -> int | None:
         if user is None:
             return None
         quantity: int | None = await self.session.scalar(
@@ -164,7 +163,7 @@ class ResourceService:
         return quantity
 
     @staticmethod
-    def _of_event(event_id: UUID) -> Select[tuple[EventResource]]:
+    def _of_event(event_id: int) -> Select[tuple[EventResource]]:
         return (
             select(EventResource)
             .where(EventResource.event_id == event_id)
