@@ -272,7 +272,7 @@ def test_profile_has_exactly_the_fields_of_the_spec(client: TestClient[Litestar]
     body = response.json()
     assert set(body) == PROFILE_FIELDS
     assert set(body["user"]) == {"id", "username", "email", "first_name", "last_name", "date_joined"}
-    assert body["user"]["id"] == str(user_id)
+    assert body["user"]["id"] == user_id
 
 
 @pytest.mark.parametrize("path", ["/api/users/profile/update/", "/api/users/profile/", "/api/users/profile/update"])

@@ -50,7 +50,7 @@ def test_no_operation_answers_500_to_bad_input(client: TestClient[Litestar], fac
     feed = client.get("/api/users/calendar/", headers=factory.auth(staff)).json()["url"]
     real = {
         "key": feed.split("/api/calendar/", 1)[1].split("/", 1)[0],
-        "event_id": str(event_id),
+        "event_id": event_id,
         "participation_id": joined["id"],
         "comment_id": comment.json()["id"],
         "resource_id": resource.json()["id"],

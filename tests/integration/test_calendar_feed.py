@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from urllib.parse import urlsplit
-from uuid import UUID
 
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -15,14 +14,14 @@ from tests.unit.test_calendar import parse
 MY_FEED = "/api/users/calendar/"
 
 
-def join(client: TestClient[Litestar], factory: Factory, event_id: UUID, user_id: UUID) -> str:
+def join(client: TestClient[Litestar], factory: Factory, event_id: int, user_id: int) -> str:
     answer = client.post(f"/api/events/{event_id}/join/", json={}, headers=factory.auth(user_id))
     assert answer.status_code == 201, answer.text
     status: str = answer.json()["status"]
     return status
 
 
-def feed_path(client: TestClient[Litestar], factory: Factory, user_id: UUID) -> str:
+def feed_path(client: TestClient[Litestar], factory: Factory, user_id: int) -> str:
     answer = client.get(MY_FEED, headers=factory.auth(user_id))
     assert answer.status_code == 200, answer.text
     return urlsplit(answer.json()["url"]).path
@@ -67,9 +66,9 @@ def test_events_that_ended_long_ago_leave_the_feed(client: TestClient[Litestar],
         event_id = factory.event(org, title=title, starts_in=dt.timedelta(days=days))
         factory.execute(
             """
-            INSERT INTO event_participants (id, event_id, user_id, status, emergency_contact, emergency_phone,
+            INSERT INTO event_participants (event_id, user_id, status, emergency_contact, emergency_phone,
                 special_needs, experience_level, checked_in, joined_at, created_at, updated_at)
-            VALUES (gen_random_uuid(), :e, :u, 'confirmed', '', '', '', 'beginner', true, now(), now(), now())
+            VALUES (:e, :u, 'confirmed', '', '', '', 'beginner', true, now(), now(), now())
             """,
             e=event_id,
             u=ana,
@@ -118,7 +117,7 @@ def test_the_feed_costs_two_queries_whatever_it_holds(
         join(client, factory, factory.event(org, starts_in=dt.timedelta(days=day + 1)), busy)
     paths = {user: feed_path(client, factory, user) for user in (quiet, busy)}
 
-    def queries(user: UUID) -> int:
+    def queries(user: int) -> int:
         before = log.count
         assert client.get(paths[user]).status_code == 200
         return int(log.count - before)

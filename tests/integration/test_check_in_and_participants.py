@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from uuid import UUID
 
 import pytest
 from litestar import Litestar
@@ -16,7 +15,7 @@ BLOCKS_AWAY = (SANTOS[0] + 0.007, SANTOS[1])  # ~778 m away
 FAR_FROM_SANTOS = (SANTOS[0] + 0.0095, SANTOS[1])  # ~1,056 m away
 
 
-def joined(client: TestClient[Litestar], factory: Factory, event_id: UUID, user_id: UUID) -> str:
+def joined(client: TestClient[Litestar], factory: Factory, event_id: int, user_id: int) -> str:
     response = client.post(
         f"/api/events/{event_id}/join/", json={"emergency_contact": "Irmã"}, headers=factory.auth(user_id)
     )
@@ -25,14 +24,14 @@ def joined(client: TestClient[Litestar], factory: Factory, event_id: UUID, user_
     return participation_id
 
 
-def running_event(factory: Factory, organizer: UUID, **overrides: object) -> UUID:
+def running_event(factory: Factory, organizer: int, **overrides: object) -> int:
     """An event starting in 30 minutes (check-in is open), with a known code."""
     event_id = factory.event(organizer, starts_in=dt.timedelta(minutes=30), **overrides)  # type: ignore[arg-type]
     factory.execute("UPDATE events SET check_in_code = 'K7M2QX' WHERE id = :id", id=event_id)
     return event_id
 
 
-def checked_in(factory: Factory, user_id: UUID) -> bool:
+def checked_in(factory: Factory, user_id: int) -> bool:
     return bool(factory.scalar("SELECT checked_in FROM event_participants WHERE user_id = :u", u=user_id))
 
 
@@ -156,12 +155,12 @@ def test_the_organizer_checks_in_a_confirmed_participant_by_user_id(
     event_id = running_event(factory, organizer)
     joined(client, factory, event_id, volunteer)
     path = f"/api/events/{event_id}/check_in/"
-    refused = client.post(path, json={"user_id": str(volunteer)}, headers=factory.auth(other))
+    refused = client.post(path, json={"user_id": volunteer}, headers=factory.auth(other))
     assert refused.status_code == 403 and not checked_in(factory, volunteer)
-    assert client.post(path, json={"user_id": str(volunteer)}, headers=factory.auth(organizer)).status_code == 200
+    assert client.post(path, json={"user_id": volunteer}, headers=factory.auth(organizer)).status_code == 200
     assert checked_in(factory, volunteer)
-    assert client.post(path, json={"user_id": str(volunteer)}, headers=factory.auth(staff)).status_code == 200
-    assert client.post(path, json={"user_id": str(other)}, headers=factory.auth(organizer)).status_code == 409
+    assert client.post(path, json={"user_id": volunteer}, headers=factory.auth(staff)).status_code == 200
+    assert client.post(path, json={"user_id": other}, headers=factory.auth(organizer)).status_code == 409
 
 
 def test_the_organizer_gets_the_code_as_json_svg_or_png_and_may_rotate_it(
@@ -242,7 +241,7 @@ def test_history_lists_the_callers_participations(client: TestClient[Litestar], 
     client.post(f"/api/events/{soon}/leave/", headers=factory.auth(volunteer))
     history = client.get("/api/users/history/", headers=factory.auth(volunteer)).json()
     assert history["count"] == 2
-    assert [entry["event"]["id"] for entry in history["results"]] == [str(later), str(soon)]
+    assert [entry["event"]["id"] for entry in history["results"]] == [later, soon]
     assert history["results"][1]["status"] == "cancelled"
     assert history["results"][1]["event"]["title"] == "Plantio no parque"
     assert client.get("/api/users/history/").status_code == 401

@@ -4,7 +4,6 @@ dead workers are put back, old finished jobs are pruned. History is never erased
 from __future__ import annotations
 
 import datetime as dt
-from uuid import UUID
 
 import pytest
 
@@ -22,24 +21,24 @@ HOURS = dt.timedelta(hours=1)
 DAYS = dt.timedelta(days=1)
 
 
-def statuses(factory: Factory, event_id: UUID) -> dict[str, int]:
+def statuses(factory: Factory, event_id: int) -> dict[str, int]:
     rows = factory.execute(
         "SELECT status, count(*) AS n FROM event_participants WHERE event_id = :id GROUP BY status", id=event_id
     ).all()
     return {row.status: row.n for row in rows}
 
 
-def event_row(factory: Factory, event_id: UUID) -> tuple[str, int, int, int]:
+def event_row(factory: Factory, event_id: int) -> tuple[str, int, int, int]:
     row = factory.execute(
         "SELECT status, participants_count, waitlist_count, pending_count FROM events WHERE id = :id", id=event_id
     ).one()
     return (row.status, row.participants_count, row.waitlist_count, row.pending_count)
 
 
-def comment(factory: Factory, event_id: UUID, user_id: UUID) -> None:
+def comment(factory: Factory, event_id: int, user_id: int) -> None:
     factory.execute(
-        "INSERT INTO event_comments (id, event_id, user_id, content, created_at, updated_at) "
-        "VALUES (gen_random_uuid(), :event, :user, 'Que mutirão!', now(), now())",
+        "INSERT INTO event_comments (event_id, user_id, content, created_at, updated_at) "
+        "VALUES (:event, :user, 'Que mutirão!', now(), now())",
         event=event_id,
         user=user_id,
     )

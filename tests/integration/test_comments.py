@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from uuid import UUID, uuid4
 
 import pytest
 from litestar import Litestar
@@ -21,17 +20,17 @@ COMMENT_FIELDS = {
 
 def comment(
     factory: Factory,
-    event_id: UUID,
-    user_id: UUID,
+    event_id: int,
+    user_id: int,
     content: str = "Conte comigo!",
     *,
-    parent: UUID | None = None,
+    parent: int | None = None,
     minutes_ago: int = 0,
-) -> UUID:
-    comment_id: UUID = factory.scalar(
+) -> int:
+    comment_id: int = factory.scalar(
         """
-        INSERT INTO event_comments (id, event_id, user_id, parent_id, content, created_at, updated_at)
-        VALUES (gen_random_uuid(), :event, :user, :parent, :content, now() - make_interval(mins => :ago),
+        INSERT INTO event_comments (event_id, user_id, parent_id, content, created_at, updated_at)
+        VALUES (:event, :user, :parent, :content, now() - make_interval(mins => :ago),
                 now() - make_interval(mins => :ago))
         RETURNING id
         """,
@@ -44,11 +43,11 @@ def comment(
     return comment_id
 
 
-def comments_url(event_id: UUID, comment_id: UUID | None = None) -> str:
+def comments_url(event_id: int, comment_id: int | None = None) -> str:
     return f"/api/events/{event_id}/comments/" + (f"{comment_id}/" if comment_id else "")
 
 
-def stored(factory: Factory, event_id: UUID) -> int:
+def stored(factory: Factory, event_id: int) -> int:
     return factory.count("event_comments", "event_id = :id", id=event_id)
 
 
@@ -70,7 +69,7 @@ def test_volunteers_comment_and_reply_and_the_thread_shows_names_avatars_and_rep
     assert set(question) == COMMENT_FIELDS
     assert question["content"] == "Preciso levar luvas?"
     assert (question["parent"], question["replies"]) == (None, [])
-    assert (question["user"], question["user_name"]) == (str(volunteer), "Ana Silva")
+    assert (question["user"], question["user_name"]) == (volunteer, "Ana Silva")
     assert question["user_avatar"] == "https://cdn.example.org/ana.png"
 
     answered = client.post(
@@ -100,7 +99,7 @@ def test_volunteers_comment_and_reply_and_the_thread_shows_names_avatars_and_rep
     assert second["replies"] == []
     reply = first["replies"][0]
     assert set(reply) == COMMENT_FIELDS
-    assert (reply["parent"], reply["replies"], reply["user"]) == (first["id"], [], str(organizer))
+    assert (reply["parent"], reply["replies"], reply["user"]) == (first["id"], [], organizer)
     assert (reply["user_name"], reply["user_avatar"]) == ("organiza", "")
 
 
@@ -151,7 +150,7 @@ def test_comments_of_a_draft_or_private_event_are_404_to_strangers(
     for insider in (organizer, staff):
         seen = client.get(comments_url(event_id), headers=factory.auth(insider))
         assert seen.status_code == 200 and seen.json()["count"] == 1
-    assert client.get(comments_url(uuid4())).status_code == 404
+    assert client.get(comments_url(999_999)).status_code == 404
 
 
 def test_only_the_author_edits_a_comment(client: TestClient[Litestar], factory: Factory) -> None:
@@ -172,14 +171,14 @@ def test_only_the_author_edits_a_comment(client: TestClient[Litestar], factory: 
     assert edited.status_code == 200, edited.text
     assert set(edited.json()) == COMMENT_FIELDS
     assert edited.json()["content"] == "Levo sacos e luvas"
-    assert [r["id"] for r in edited.json()["replies"]] == [str(reply_id)]
+    assert [r["id"] for r in edited.json()["replies"]] == [reply_id]
     assert dt.datetime.fromisoformat(edited.json()["updated_at"]) > dt.datetime.fromisoformat(
         edited.json()["created_at"]
     )
     assert factory.scalar("SELECT content FROM event_comments WHERE id = :id", id=comment_id) == "Levo sacos e luvas"
 
     assert (
-        client.patch(comments_url(event_id, uuid4()), json={"content": "X"}, headers=factory.auth(author)).status_code
+        client.patch(comments_url(event_id, 999_999), json={"content": "X"}, headers=factory.auth(author)).status_code
         == 404
     )
     elsewhere = factory.event(organizer)
@@ -228,7 +227,7 @@ def test_the_author_the_organizer_and_staff_may_delete_a_comment_with_its_replie
         ({"content": "x" * 2001}, "content"),
         ({"content": 5}, "content"),
         ({}, "content"),
-        ({"content": "Oi", "parent": "not-a-uuid"}, "parent"),
+        ({"content": "Oi", "parent": "not-a-number"}, "parent"),
         ({"content": "Oi", "parent": "reply"}, "parent"),
         ({"content": "Oi", "parent": "elsewhere"}, "parent"),
         ({"content": "Oi", "parent": "unknown"}, "parent"),
@@ -243,10 +242,10 @@ def test_bad_comments_are_400_and_nothing_is_stored(
     parents = {
         "reply": comment(factory, event_id, volunteer, "Obrigado", parent=top),
         "elsewhere": comment(factory, factory.event(organizer), organizer, "Outro evento"),
-        "unknown": uuid4(),
+        "unknown": 999_999,
     }
     if body.get("parent") in parents:
-        body = {**body, "parent": str(parents[body["parent"]])}
+        body = {**body, "parent": parents[body["parent"]]}
     before = factory.count("event_comments")
 
     response = client.post(comments_url(event_id), json=body, headers=factory.auth(volunteer))
@@ -291,8 +290,8 @@ def test_a_page_of_comments_issues_a_constant_number_of_queries(
     event_id = factory.event(organizer)
     factory.execute(
         """
-        INSERT INTO event_comments (id, event_id, user_id, content, created_at, updated_at)
-        SELECT gen_random_uuid(), :event, :user, 'Comentário ' || n, now() - make_interval(mins => 1000 - n), now()
+        INSERT INTO event_comments (event_id, user_id, content, created_at, updated_at)
+        SELECT :event, :user, 'Comentário ' || n, now() - make_interval(mins => 1000 - n), now()
         FROM generate_series(1, 120) AS n
         """,
         event=event_id,
@@ -300,8 +299,8 @@ def test_a_page_of_comments_issues_a_constant_number_of_queries(
     )
     factory.execute(
         """
-        INSERT INTO event_comments (id, event_id, user_id, parent_id, content, created_at, updated_at)
-        SELECT gen_random_uuid(), event_id, :user, id, 'Resposta', created_at + interval '1 second', now()
+        INSERT INTO event_comments (event_id, user_id, parent_id, content, created_at, updated_at)
+        SELECT event_id, :user, id, 'Resposta', created_at + interval '1 second', now()
         FROM event_comments WHERE event_id = :event
         """,
         event=event_id,

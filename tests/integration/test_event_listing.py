@@ -39,20 +39,20 @@ def test_every_filter_narrows_the_list(client: TestClient[Litestar], factory: Fa
     def listed(query: str) -> set[str]:
         return set(ids(client.get(f"/api/events/?{query}")))
 
-    assert listed("") == {str(santos), str(rio), str(past), str(cancelled)}
-    assert listed(f"category={CATEGORIES['Plantio']}") == {str(rio)}
-    assert listed("category=plantio") == {str(rio)}
-    assert listed("category=Educação") == {str(past)}
-    assert listed("status=completed") == {str(past)}
-    assert listed("status=cancelled") == {str(cancelled)}
-    assert listed("city=santos") == {str(santos), str(past)}
-    assert listed("state=rj") == {str(rio)}
-    assert listed(f"organizer={bia}") == {str(rio), str(cancelled)}
-    assert listed("has_spots=false") == {str(santos)}
-    assert listed("has_spots=true") == {str(rio), str(past), str(cancelled)}
+    assert listed("") == {santos, rio, past, cancelled}
+    assert listed(f"category={CATEGORIES['Plantio']}") == {rio}
+    assert listed("category=plantio") == {rio}
+    assert listed("category=Educação") == {past}
+    assert listed("status=completed") == {past}
+    assert listed("status=cancelled") == {cancelled}
+    assert listed("city=santos") == {santos, past}
+    assert listed("state=rj") == {rio}
+    assert listed(f"organizer={bia}") == {rio, cancelled}
+    assert listed("has_spots=false") == {santos}
+    assert listed("has_spots=true") == {rio, past, cancelled}
     in_15_days = (dt.datetime.now(dt.UTC) + dt.timedelta(days=15)).strftime("%Y-%m-%dT%H:%M:%S")
-    assert listed(f"start_after={in_15_days}") == {str(rio)}
-    assert listed(f"start_before={in_15_days}") == {str(santos), str(past), str(cancelled)}
+    assert listed(f"start_after={in_15_days}") == {rio}
+    assert listed(f"start_before={in_15_days}") == {santos, past, cancelled}
     assert listed(f"start_after={in_15_days}&state=SP") == set()
 
 
@@ -60,11 +60,11 @@ def test_search_ignores_accents_and_case(client: TestClient[Litestar], factory: 
     org = factory.user("org")
     educacao = factory.event(org, title="Oficina de Educação Ambiental", category="Educação", city="Niterói")
     plantio = factory.event(org, title="Plantio de ipês", description="Mudas nativas da Mata Atlântica")
-    assert set(ids(client.get("/api/events/?search=educacao"))) == {str(educacao)}
-    assert set(ids(client.get("/api/events/?search=EDUCAÇÃO"))) == {str(educacao)}
-    assert set(ids(client.get("/api/events/?search=atlantica"))) == {str(plantio)}
-    assert set(ids(client.get("/api/events/?search=niteroi"))) == {str(educacao)}
-    assert set(ids(client.get("/api/events/?search=plant ipe"))) == {str(plantio)}
+    assert set(ids(client.get("/api/events/?search=educacao"))) == {educacao}
+    assert set(ids(client.get("/api/events/?search=EDUCAÇÃO"))) == {educacao}
+    assert set(ids(client.get("/api/events/?search=atlantica"))) == {plantio}
+    assert set(ids(client.get("/api/events/?search=niteroi"))) == {educacao}
+    assert set(ids(client.get("/api/events/?search=plant ipe"))) == {plantio}
     assert ids(client.get("/api/events/?search=xingu")) == []
 
 
@@ -75,12 +75,12 @@ def test_orderings(client: TestClient[Litestar], factory: Factory) -> None:
     ago = factory.event(org, title="C ago", starts_in=dt.timedelta(days=-3), status="completed", participants_count=9)
     long_ago = factory.event(org, title="D long ago", starts_in=dt.timedelta(days=-30), status="completed")
     # Default: upcoming first (soonest first), then past (most recent first).
-    assert ids(client.get("/api/events/")) == [str(soon), str(later), str(ago), str(long_ago)]
-    assert ids(client.get("/api/events/?ordering=start_date")) == [str(long_ago), str(ago), str(soon), str(later)]
-    assert ids(client.get("/api/events/?ordering=-start_date")) == [str(later), str(soon), str(ago), str(long_ago)]
-    assert ids(client.get("/api/events/?ordering=title")) == [str(later), str(soon), str(ago), str(long_ago)]
-    assert ids(client.get("/api/events/?ordering=-participants_count"))[:3] == [str(ago), str(soon), str(later)]
-    assert set(ids(client.get("/api/events/?ordering=created_at"))) == {str(soon), str(later), str(ago), str(long_ago)}
+    assert ids(client.get("/api/events/")) == [soon, later, ago, long_ago]
+    assert ids(client.get("/api/events/?ordering=start_date")) == [long_ago, ago, soon, later]
+    assert ids(client.get("/api/events/?ordering=-start_date")) == [later, soon, ago, long_ago]
+    assert ids(client.get("/api/events/?ordering=title")) == [later, soon, ago, long_ago]
+    assert ids(client.get("/api/events/?ordering=-participants_count"))[:3] == [ago, soon, later]
+    assert set(ids(client.get("/api/events/?ordering=created_at"))) == {soon, later, ago, long_ago}
 
 
 def test_default_ordering_pages_cross_from_upcoming_to_past(client: TestClient[Litestar], factory: Factory) -> None:
@@ -88,7 +88,7 @@ def test_default_ordering_pages_cross_from_upcoming_to_past(client: TestClient[L
     upcoming = [factory.event(org, starts_in=dt.timedelta(days=d)) for d in (1, 2, 3)]
     past = [factory.event(org, starts_in=dt.timedelta(days=-d), status="completed") for d in (1, 2, 3)]
     pages = [ids(client.get(f"/api/events/?page_size=2&page={page}")) for page in (1, 2, 3)]
-    assert [event for page in pages for event in page] == [str(e) for e in upcoming + past]
+    assert [event for page in pages for event in page] == [e for e in upcoming + past]
 
 
 # --- envelope ---
@@ -155,15 +155,15 @@ def test_nearby_is_nearest_first_with_great_circle_distances(client: TestClient[
     assert near.status_code == 200
     events = near.json()
     assert isinstance(events, list)
-    assert [e["id"] for e in events] == [str(in_sao_paulo), str(santos), str(rio)]
+    assert [e["id"] for e in events] == [in_sao_paulo, santos, rio]
     distances = [e["distance_km"] for e in events]
     assert distances[0] == 0
     assert 54 <= distances[1] <= 58, distances
     assert 350 <= distances[2] <= 362, distances
     within_100 = client.get(f"/api/events/nearby/?lat={lat}&lng={lon}&radius=100").json()
-    assert [e["id"] for e in within_100] == [str(in_sao_paulo), str(santos)]
+    assert [e["id"] for e in within_100] == [in_sao_paulo, santos]
     default_radius = client.get(f"/api/events/nearby/?lat={lat}&lon={lon}").json()
-    assert [e["id"] for e in default_radius] == [str(in_sao_paulo)]
+    assert [e["id"] for e in default_radius] == [in_sao_paulo]
     assert len(client.get(f"/api/events/nearby/?lat={lat}&lon={lon}&radius=500&limit=2").json()) == 2
 
 
@@ -172,7 +172,7 @@ def test_the_list_narrows_to_a_circle(client: TestClient[Litestar], factory: Fac
     santos = factory.event(org, city="Santos", at=SANTOS)
     factory.event(org, city="Rio de Janeiro", at=RIO)
     lat, lon = SAO_PAULO
-    assert ids(client.get(f"/api/events/?latitude={lat}&longitude={lon}&radius=60")) == [str(santos)]
+    assert ids(client.get(f"/api/events/?latitude={lat}&longitude={lon}&radius=60")) == [santos]
     assert ids(client.get(f"/api/events/?latitude={lat}&longitude={lon}&radius=50")) == []
 
 
@@ -266,12 +266,12 @@ def test_nearby_and_the_default_list_use_indexes_not_a_scan_of_events(settings: 
     # A table the size the planner takes seriously: 5,000 events over Brazil.
     factory.execute(
         """
-        INSERT INTO events (id, title, description, category_id, organizer_id, address, latitude, longitude, city,
+        INSERT INTO events (title, description, category_id, organizer_id, address, latitude, longitude, city,
             state,
             start_date, end_date, timezone, max_participants, min_age, status, is_public, requires_approval,
             required_tools, provided_tools, what_to_bring, cover_image_url, participants_count, waitlist_count,
             pending_count, search_text, created_at, updated_at)
-        SELECT gen_random_uuid(), 'Evento ' || i, '', :category, :organizer, '', -33 + random() * 30,
+        SELECT 'Evento ' || i, '', :category, :organizer, '', -33 + random() * 30,
             -73 + random() * 38, 'Cidade', 'SP', now() + (i - 2500) * interval '1 hour',
             now() + (i - 2500) * interval '1 hour' + interval '3 hours', 'America/Sao_Paulo', 50, 16,
             CASE WHEN i % 10 = 0 THEN 'draft' ELSE 'published' END, true, false, '', '', '', '', 0, 0, 0,
@@ -305,11 +305,11 @@ def test_the_fast_nearby_search_answers_what_the_exact_one_does(settings: Settin
     organizer = factory.user("org")
     factory.execute(
         """
-        INSERT INTO events (id, title, description, category_id, organizer_id, address, latitude, longitude, city,
+        INSERT INTO events (title, description, category_id, organizer_id, address, latitude, longitude, city,
             state, start_date, end_date, timezone, max_participants, min_age, status, is_public, requires_approval,
             required_tools, provided_tools, what_to_bring, cover_image_url, participants_count, waitlist_count,
             pending_count, search_text, created_at, updated_at)
-        SELECT gen_random_uuid(), 'Evento ' || i, '', :category, :organizer, '', -23.55 + (random() - 0.5) * 1.2,
+        SELECT 'Evento ' || i, '', :category, :organizer, '', -23.55 + (random() - 0.5) * 1.2,
             -46.63 + (random() - 0.5) * 1.2, 'Cidade', 'SP', now() + (i - 300) * interval '1 hour',
             now() + (i - 300) * interval '1 hour' + interval '3 hours', 'America/Sao_Paulo', 50, 16, 'published',
             true, false, '', '', '', '', 0, 0, 0, 'evento', now(), now()

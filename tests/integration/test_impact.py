@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from uuid import UUID
 
 import pytest
 from litestar import Litestar
@@ -23,26 +22,26 @@ from tests.support.worker import run_jobs
 def attended_event(
     client: TestClient[Litestar],
     factory: Factory,
-    organizer: UUID,
-    volunteers: list[UUID],
+    organizer: int,
+    volunteers: list[int],
     *,
     hours: float = 3,
     **kw: Any,
-) -> UUID:
+) -> int:
     """An event the volunteers joined and were checked in at by the organizer, which has since ended."""
     event_id = factory.event(organizer, starts_in=dt.timedelta(minutes=30), hours=hours, **kw)
     for volunteer in volunteers:
         joined = client.post(f"/api/events/{event_id}/join/", json={}, headers=factory.auth(volunteer))
         assert joined.status_code == 201, joined.text
         checked = client.post(
-            f"/api/events/{event_id}/check_in/", json={"user_id": str(volunteer)}, headers=factory.auth(organizer)
+            f"/api/events/{event_id}/check_in/", json={"user_id": volunteer}, headers=factory.auth(organizer)
         )
         assert checked.status_code == 200, checked.text
     end_in_the_past(factory, event_id)
     return event_id
 
 
-def end_in_the_past(factory: Factory, event_id: UUID, *, days_ago: float = 1) -> None:
+def end_in_the_past(factory: Factory, event_id: int, *, days_ago: float = 1) -> None:
     """Time passes: the event keeps its duration and ended `days_ago` days ago."""
     factory.execute(
         """
@@ -55,7 +54,7 @@ def end_in_the_past(factory: Factory, event_id: UUID, *, days_ago: float = 1) ->
     )
 
 
-def badges_of(factory: Factory, user_id: UUID) -> list[str]:
+def badges_of(factory: Factory, user_id: int) -> list[str]:
     rows = factory.execute(
         "SELECT b.code FROM user_badges ub JOIN badges b ON b.id = ub.badge_id WHERE ub.user_id = :u ORDER BY b.code",
         u=user_id,
@@ -180,11 +179,11 @@ async def test_every_statistics_job_run_twice_changes_nothing_the_second_time(
     report_id = factory.scalar("SELECT id FROM event_reports")
 
     batch: list[tuple[jobs.Job, dict[str, Any]]] = [
-        (jobs.PROCESS_EVENT_REPORT_STATISTICS, {"report_id": str(report_id)})
+        (jobs.PROCESS_EVENT_REPORT_STATISTICS, {"report_id": report_id})
     ]
     for user_id in [*volunteers, organizer]:
-        batch += [(jobs.UPDATE_USER_STATISTICS, {"user_id": str(user_id)})]
-        batch += [(jobs.CHECK_AND_AWARD_BADGES, {"user_id": str(user_id)})]
+        batch += [(jobs.UPDATE_USER_STATISTICS, {"user_id": user_id})]
+        batch += [(jobs.CHECK_AND_AWARD_BADGES, {"user_id": user_id})]
     for _ in range(2):
         await defer(settings, batch)
         await run_jobs(settings)
@@ -215,12 +214,12 @@ async def test_badges_come_from_verified_data_only(
     event_id = factory.event(organizer, starts_in=dt.timedelta(minutes=30))
     for user in (volunteer, no_show):
         assert client.post(f"/api/events/{event_id}/join/", json={}, headers=factory.auth(user)).status_code == 201
-    client.post(f"/api/events/{event_id}/check_in/", json={"user_id": str(volunteer)}, headers=factory.auth(organizer))
+    client.post(f"/api/events/{event_id}/check_in/", json={"user_id": volunteer}, headers=factory.auth(organizer))
     end_in_the_past(factory, event_id)
     # A participant who joined but never checked in gets nothing; a counter edited by hand is recomputed.
     factory.execute("UPDATE user_profiles SET total_events_participated = 30 WHERE user_id = :u", u=no_show)
     client.post(f"/api/events/{event_id}/report/", json={}, headers=factory.auth(organizer))
-    await defer(settings, [(jobs.UPDATE_USER_STATISTICS, {"user_id": str(no_show)})])
+    await defer(settings, [(jobs.UPDATE_USER_STATISTICS, {"user_id": no_show})])
     await run_jobs(settings)
     assert badges_of(factory, volunteer) == ["first_mutirao"]
     assert badges_of(factory, no_show) == []
@@ -312,7 +311,7 @@ def test_the_badge_catalogue_in_both_languages(client: TestClient[Litestar]) -> 
 
 
 def attended(
-    factory: Factory, organizer: UUID, user_id: UUID, hours: float, *, category: str = "Limpeza", days_ago: float = 0.5
+    factory: Factory, organizer: int, user_id: int, hours: float, *, category: str = "Limpeza", days_ago: float = 0.5
 ) -> None:
     """A checked-in participation at an event of `hours` hours that ended `days_ago` days ago."""
     event_id = factory.event(organizer, category=category, hours=hours)
@@ -320,20 +319,20 @@ def attended(
     checked_in_at(factory, event_id, user_id)
 
 
-def checked_in_at(factory: Factory, event_id: UUID, user_id: UUID) -> None:
+def checked_in_at(factory: Factory, event_id: int, user_id: int) -> None:
     factory.execute(
         """
-        INSERT INTO event_participants (id, event_id, user_id, status, emergency_contact, emergency_phone,
+        INSERT INTO event_participants (event_id, user_id, status, emergency_contact, emergency_phone,
             special_needs, experience_level, checked_in, check_in_time, joined_at, created_at, updated_at)
-        VALUES (gen_random_uuid(), :e, :u, 'confirmed', '', '', '', 'beginner', true, now(), now(), now(), now())
+        VALUES (:e, :u, 'confirmed', '', '', '', 'beginner', true, now(), now(), now(), now())
         """,
         e=event_id,
         u=user_id,
     )
 
 
-async def update_statistics(settings: Settings, users: list[UUID]) -> None:
-    await defer(settings, [(jobs.UPDATE_USER_STATISTICS, {"user_id": str(user)}) for user in users])
+async def update_statistics(settings: Settings, users: list[int]) -> None:
+    await defer(settings, [(jobs.UPDATE_USER_STATISTICS, {"user_id": user}) for user in users])
     await run_jobs(settings)
 
 

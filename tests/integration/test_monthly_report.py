@@ -8,7 +8,6 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -32,7 +31,7 @@ SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 def held_event(
     factory: Factory,
-    organizer: UUID,
+    organizer: int,
     category: str,
     local_start: dt.datetime,
     hours: float,
@@ -40,7 +39,7 @@ def held_event(
     state: str,
     *,
     status: str = "completed",
-) -> UUID:
+) -> int:
     event_id = factory.event(organizer, category=category, city=city, state=state, status=status)
     start = local_start.replace(tzinfo=SAO_PAULO)
     factory.execute(
@@ -52,13 +51,13 @@ def held_event(
     return event_id
 
 
-def attend(factory: Factory, event_id: UUID, users: list[UUID], *, checked_in: bool = True) -> None:
+def attend(factory: Factory, event_id: int, users: list[int], *, checked_in: bool = True) -> None:
     for user_id in users:
         factory.execute(
             """
-            INSERT INTO event_participants (id, event_id, user_id, status, emergency_contact, emergency_phone,
+            INSERT INTO event_participants (event_id, user_id, status, emergency_contact, emergency_phone,
                 special_needs, experience_level, checked_in, check_in_time, joined_at, created_at, updated_at)
-            VALUES (gen_random_uuid(), :e, :u, 'confirmed', '', '', '', 'beginner', :c, CASE WHEN :c THEN now() END,
+            VALUES (:e, :u, 'confirmed', '', '', '', 'beginner', :c, CASE WHEN :c THEN now() END,
                     now(), now(), now())
             """,
             e=event_id,
@@ -67,7 +66,7 @@ def attend(factory: Factory, event_id: UUID, users: list[UUID], *, checked_in: b
         )
 
 
-def report(factory: Factory, event_id: UUID, **figures: float) -> None:
+def report(factory: Factory, event_id: int, **figures: float) -> None:
     values = {
         "total_participants": 0,
         "total_hours": 0,
@@ -79,10 +78,10 @@ def report(factory: Factory, event_id: UUID, **figures: float) -> None:
     }
     factory.execute(
         """
-        INSERT INTO event_reports (id, event_id, total_participants, total_hours, trash_collected_kg,
+        INSERT INTO event_reports (event_id, total_participants, total_hours, trash_collected_kg,
             recyclable_material_kg, trees_planted, area_cleaned_m2, summary, challenges, achievements,
             verified_participants, created_at, updated_at)
-        VALUES (gen_random_uuid(), :event_id, :total_participants, :total_hours, :trash_collected_kg,
+        VALUES (:event_id, :total_participants, :total_hours, :trash_collected_kg,
             :recyclable_material_kg, :trees_planted, :area_cleaned_m2, '', '', '', 0, now(), now())
         """,
         event_id=event_id,
@@ -100,7 +99,7 @@ async def defer(settings: Settings, job: Job, **args: Any) -> None:
 
 
 @pytest.fixture
-def october(factory: Factory) -> dict[str, UUID]:
+def october(factory: Factory) -> dict[str, int]:
     """October 2026 in São Paulo: four held events (one per category), and events that must not count."""
     org = factory.user("org")
     a, b, c, d, e, f, g = (factory.user(name) for name in "abcdefg")
@@ -129,7 +128,7 @@ def october(factory: Factory) -> dict[str, UUID]:
 
 @pytest.mark.anyio
 async def test_october_matches_the_hand_computed_totals(
-    client: TestClient[Litestar], factory: Factory, settings: Settings, october: dict[str, UUID]
+    client: TestClient[Litestar], factory: Factory, settings: Settings, october: dict[str, int]
 ) -> None:
     await defer(settings, jobs.GENERATE_MONTHLY_IMPACT_REPORT, month="2026-10")
     await run_jobs(settings)
@@ -146,7 +145,7 @@ async def test_october_matches_the_hand_computed_totals(
     by_name = {entry["name"]: entry for entry in body["categories"]}
     assert list(by_name) == ["Limpeza", "Plantio", "Monitoramento", "Educação"]
     assert by_name["Limpeza"] == {
-        "category": str(CATEGORIES["Limpeza"]),
+        "category": CATEGORIES["Limpeza"],
         "name": "Limpeza",
         "color": "#0ea5e9",
         "events_held": 1,
@@ -193,7 +192,7 @@ async def test_a_month_without_events_gives_an_empty_report(
 
 @pytest.mark.anyio
 async def test_the_chart_shows_each_category_in_the_callers_language(
-    client: TestClient[Litestar], factory: Factory, settings: Settings, october: dict[str, UUID]
+    client: TestClient[Litestar], factory: Factory, settings: Settings, october: dict[str, int]
 ) -> None:
     await defer(settings, jobs.GENERATE_MONTHLY_IMPACT_REPORT, month="2026-10")
     await run_jobs(settings)

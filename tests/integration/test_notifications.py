@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from urllib.parse import urlsplit
-from uuid import UUID
 
 import pytest
 from litestar import Litestar
@@ -49,7 +48,7 @@ def settings(database_url: str, tmp_path: Path, sink: SmtpSink) -> Settings:
     )
 
 
-def manaus_event(factory: Factory, organizer: UUID, **options: object) -> UUID:
+def manaus_event(factory: Factory, organizer: int, **options: object) -> int:
     """A mutirão in Manaus, ten days from now, 09:00 to 12:00 local time."""
     event_id = factory.event(organizer, title="Mutirão do Igarapé", timezone="America/Manaus", **options)  # type: ignore[arg-type]
     start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).replace(
@@ -65,14 +64,14 @@ def manaus_event(factory: Factory, organizer: UUID, **options: object) -> UUID:
     return event_id
 
 
-def local_start(factory: Factory, event_id: UUID, zone: str = "America/Manaus") -> dt.datetime:
+def local_start(factory: Factory, event_id: int, zone: str = "America/Manaus") -> dt.datetime:
     from zoneinfo import ZoneInfo
 
     start: dt.datetime = factory.scalar("SELECT start_date FROM events WHERE id = :id", id=event_id)
     return start.astimezone(ZoneInfo(zone))
 
 
-def join(client: TestClient[Litestar], factory: Factory, event_id: UUID, user_id: UUID) -> dict[str, object]:
+def join(client: TestClient[Litestar], factory: Factory, event_id: int, user_id: int) -> dict[str, object]:
     response = client.post(f"/api/events/{event_id}/join/", json={}, headers=factory.auth(user_id))
     assert response.status_code == 201, response.text
     answer: dict[str, object] = response.json()
@@ -426,7 +425,7 @@ async def test_the_welcome_email_link_unsubscribes_from_everything(
     link = urlsplit(unsubscribe_url(welcome))
     assert "todos os e-mails do Mutirões" in client.get(f"{link.path}?{link.query}").text
     assert client.post(f"{link.path}?{link.query}", data={"List-Unsubscribe": "One-Click"}).status_code == 200
-    maria = UUID(response.json()["id"])
+    maria = response.json()["id"]
     preferences = client.get("/api/users/notifications/settings/", headers=factory.auth(maria)).json()
     assert set(preferences.values()) == {False}
 
@@ -495,7 +494,7 @@ async def test_a_hand_made_personal_notice_without_recipients_reaches_nobody(
     add_participants(factory, event_id, [factory.user("ana")])
     factory.user("bia")
     for kind in ("promoted", "badge_earned", "weekly_digest"):
-        defer(factory, "send_event_notification_email", "emails", event_id=str(event_id), kind=kind, user_ids=None)
+        defer(factory, "send_event_notification_email", "emails", event_id=event_id, kind=kind, user_ids=None)
     await run_jobs(settings)
     assert sink.received == []
     assert set(factory.execute("SELECT status FROM procrastinate_jobs").scalars()) == {"succeeded"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from uuid import UUID
 
 import pytest
 from httpx import Response
@@ -14,7 +13,7 @@ from litestar.testing import AsyncTestClient, TestClient
 from tests.support.factories import Factory
 
 
-def join(client: TestClient[Litestar], factory: Factory, event_id: UUID, user_id: UUID, **body: str) -> Response:
+def join(client: TestClient[Litestar], factory: Factory, event_id: int, user_id: int, **body: str) -> Response:
     return client.post(f"/api/events/{event_id}/join/", json=body, headers=factory.auth(user_id))
 
 
@@ -157,11 +156,11 @@ def test_my_events_lists_what_the_caller_joined(client: TestClient[Litestar], fa
     factory.event(organizer)
     join(client, factory, joined, volunteer)
     mine = client.get("/api/events/my_events/", headers=factory.auth(volunteer)).json()
-    assert [e["id"] for e in mine["participating"]] == [str(joined)]
+    assert [e["id"] for e in mine["participating"]] == [joined]
     assert mine["participating"][0]["user_participation_status"] == "confirmed"
     listed = client.get("/api/events/", headers=factory.auth(volunteer)).json()["results"]
     flags = {e["id"]: e["user_participating"] for e in listed}
-    assert flags[str(joined)] is True and list(flags.values()).count(True) == 1
+    assert flags[joined] is True and list(flags.values()).count(True) == 1
 
 
 @pytest.mark.slow

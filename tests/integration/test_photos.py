@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from uuid import UUID
 
 import pytest
 from litestar import Litestar
@@ -49,8 +48,8 @@ def image_bytes(format_name: str, size: tuple[int, int] = (640, 480)) -> bytes:
 def upload(
     client: TestClient[Litestar],
     factory: Factory,
-    event_id: UUID,
-    user_id: UUID | None,
+    event_id: int,
+    user_id: int | None,
     content: bytes,
     *,
     filename: str = "mutirao.jpg",
@@ -65,7 +64,7 @@ def upload(
     )
 
 
-def confirmed(client: TestClient[Litestar], factory: Factory, event_id: UUID, user_id: UUID) -> str:
+def confirmed(client: TestClient[Litestar], factory: Factory, event_id: int, user_id: int) -> str:
     answer = client.post(f"/api/events/{event_id}/join/", json={}, headers=factory.auth(user_id))
     assert answer.status_code == 201, answer.text
     status: str = answer.json()["status"]
@@ -238,7 +237,7 @@ def test_the_event_shows_its_newest_photos_and_counts_them(client: TestClient[Li
 # --- avatars and cover images: the same storage ---------------------------------------------------------------
 
 
-def picture(client: TestClient[Litestar], factory: Factory, path: str, field: str, user: UUID, content: bytes) -> Any:
+def picture(client: TestClient[Litestar], factory: Factory, path: str, field: str, user: int, content: bytes) -> Any:
     files = {field: ("x.png", content, "image/png")}
     return client.post(path, files=files, headers=factory.auth(user))
 

@@ -6,7 +6,6 @@ import datetime as dt
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from uuid import UUID
 
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -19,7 +18,7 @@ EXPORT = "/api/users/export/"
 ERASE = "/api/users/delete-account/"
 
 
-def join(client: TestClient[Litestar], factory: Factory, event_id: UUID, user_id: UUID) -> dict[str, Any]:
+def join(client: TestClient[Litestar], factory: Factory, event_id: int, user_id: int) -> dict[str, Any]:
     answer = client.post(
         f"/api/events/{event_id}/join/",
         json={"emergency_contact": "Maria Souza", "emergency_phone": "+55 13 99999-0000"},
@@ -31,7 +30,7 @@ def join(client: TestClient[Litestar], factory: Factory, event_id: UUID, user_id
 
 
 def resource_with_pledge(
-    client: TestClient[Litestar], factory: Factory, event_id: UUID, organizer: UUID, volunteer: UUID, quantity: int
+    client: TestClient[Litestar], factory: Factory, event_id: int, organizer: int, volunteer: int, quantity: int
 ) -> str:
     made = client.post(
         f"/api/events/{event_id}/resources/",
@@ -49,21 +48,21 @@ def resource_with_pledge(
     return resource_id
 
 
-def comment(client: TestClient[Litestar], factory: Factory, event_id: UUID, user_id: UUID, content: str) -> str:
+def comment(client: TestClient[Litestar], factory: Factory, event_id: int, user_id: int, content: str) -> str:
     made = client.post(f"/api/events/{event_id}/comments/", json={"content": content}, headers=factory.auth(user_id))
     assert made.status_code == 201, made.text
     comment_id: str = made.json()["id"]
     return comment_id
 
 
-def past_check_in(factory: Factory, organizer: UUID, user_id: UUID) -> UUID:
+def past_check_in(factory: Factory, organizer: int, user_id: int) -> int:
     """A checked-in participation, with emergency data, at an event that ended yesterday."""
     event_id = factory.event(organizer, title="Plantio na serra", starts_in=dt.timedelta(days=-1, hours=-4))
     factory.execute(
         """
-        INSERT INTO event_participants (id, event_id, user_id, status, emergency_contact, emergency_phone,
+        INSERT INTO event_participants (event_id, user_id, status, emergency_contact, emergency_phone,
             special_needs, experience_level, checked_in, check_in_time, joined_at, created_at, updated_at)
-        VALUES (gen_random_uuid(), :e, :u, 'confirmed', 'Maria Souza', '+55 13 99999-0000', 'asma', 'beginner',
+        VALUES (:e, :u, 'confirmed', 'Maria Souza', '+55 13 99999-0000', 'asma', 'beginner',
             true, now() - interval '1 day', now() - interval '3 days', now(), now())
         """,
         e=event_id,
@@ -72,7 +71,7 @@ def past_check_in(factory: Factory, organizer: UUID, user_id: UUID) -> UUID:
     return event_id
 
 
-def with_contact_details(factory: Factory, user_id: UUID) -> UUID:
+def with_contact_details(factory: Factory, user_id: int) -> int:
     factory.execute(
         "UPDATE user_profiles SET phone = '+55 11 98888-7777', city = 'Santos' WHERE user_id = :u", u=user_id
     )
@@ -118,7 +117,7 @@ def test_the_export_holds_every_row_that_names_the_caller_and_nobody_elses(
     }
     assert [row["content"] for row in data["comments"]] == ["Levo sacos de lixo"]
     assert [(row["resource_name"], row["quantity"]) for row in data["pledges"]] == [("Luvas", 2)]
-    assert [row["id"] for row in data["organized_events"]] == [str(organized)]
+    assert [row["id"] for row in data["organized_events"]] == [organized]
     assert len(data["sessions"]) == 1 and "spent_at" in data["sessions"][0]
     assert "Comentário da Bia" not in answer.text and "bia@example.org" not in answer.text
     assert data["badges"] == [] and data["reports_filed"] == []
@@ -148,7 +147,7 @@ def test_the_export_is_one_query_whatever_the_caller_holds(
         join(client, factory, event_id, busy)
         comment(client, factory, event_id, busy, f"Comentário {day}")
 
-    def queries(user_id: UUID) -> int:
+    def queries(user_id: int) -> int:
         before = log.count
         assert client.get(EXPORT, headers=factory.auth(user_id)).status_code == 200
         return int(log.count - before)

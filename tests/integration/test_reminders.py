@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import anyio
@@ -33,7 +32,7 @@ def settings(database_url: str, tmp_path: Path, sink: SmtpSink) -> Settings:
     return make_settings(database_url, tmp_path, smtp_host=sink.host, smtp_port=sink.port, smtp_security="none")
 
 
-def volunteers(factory: Factory, prefix: str, count: int) -> list[UUID]:
+def volunteers(factory: Factory, prefix: str, count: int) -> list[int]:
     return [factory.user(f"{prefix}{n:03d}") for n in range(count)]
 
 
@@ -105,7 +104,7 @@ async def test_two_workers_running_two_jobs_for_one_event_send_each_reminder_onc
     event_id = factory.event(factory.user("org"), starts_in=dt.timedelta(hours=6))
     add_participants(factory, event_id, volunteers(factory, "v", 30))
     for _ in range(2):  # no queueing lock: both run at once
-        defer(factory, "send_event_reminders", "emails", event_id=str(event_id))
+        defer(factory, "send_event_reminders", "emails", event_id=event_id)
     slow_down(sink, 0.02)
     await run_jobs(settings, workers=2)
     assert recipients(sink) == dict.fromkeys(addresses("v", 30), 1)
@@ -162,7 +161,7 @@ async def test_a_worker_killed_mid_batch_leaves_a_job_that_is_rescued_and_every_
 ) -> None:
     event_id = factory.event(factory.user("org"), starts_in=dt.timedelta(hours=20), max_participants=100)
     add_participants(factory, event_id, volunteers(factory, "v", 40))
-    defer(factory, "send_event_reminders", "emails", event_id=str(event_id))
+    defer(factory, "send_event_reminders", "emails", event_id=event_id)
     slow = slow_down(sink, 0.1)
     worker = worker_process(settings, tmp_path)
     try:
@@ -208,7 +207,7 @@ async def test_without_smtp_host_reminders_go_to_the_outbox(
     settings = make_settings(database_url, tmp_path)
     event_id = factory.event(factory.user("org"), starts_in=dt.timedelta(hours=3))
     add_participants(factory, event_id, volunteers(factory, "v", 2))
-    defer(factory, "send_event_reminders", "emails", event_id=str(event_id))
+    defer(factory, "send_event_reminders", "emails", event_id=event_id)
     await run_jobs(settings)
     assert len(list(settings.outbox_dir.glob("reminder-*.eml"))) == 2
     assert factory.count("event_reminders") == 2

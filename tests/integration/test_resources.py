@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from uuid import UUID
 
 import pytest
 from httpx import Response
@@ -26,16 +25,16 @@ GLOVES = {
 }
 
 
-def resources_of(event_id: UUID) -> str:
+def resources_of(event_id: int) -> str:
     return f"/api/events/{event_id}/resources/"
 
 
-def add(client: TestClient[Litestar], factory: Factory, event_id: UUID, user_id: UUID, **body: Any) -> Response:
+def add(client: TestClient[Litestar], factory: Factory, event_id: int, user_id: int, **body: Any) -> Response:
     return client.post(resources_of(event_id), json=body or GLOVES, headers=factory.auth(user_id))
 
 
 def pledge(
-    client: TestClient[Litestar], factory: Factory, event_id: UUID, resource_id: str, user_id: UUID, quantity: Any
+    client: TestClient[Litestar], factory: Factory, event_id: int, resource_id: str, user_id: int, quantity: Any
 ) -> Response:
     return client.post(
         f"{resources_of(event_id)}{resource_id}/pledge/", json={"quantity": quantity}, headers=factory.auth(user_id)
@@ -155,7 +154,7 @@ def test_anyone_reads_a_public_events_resources(client: TestClient[Litestar], fa
     event_id = factory.event(organizer)
     created = add(client, factory, event_id, organizer).json()
     assert client.get(resources_of(event_id)).json() == [created]
-    assert client.get(f"/api/events/{UUID(int=1)}/resources/").status_code == 404
+    assert client.get("/api/events/999999/resources/").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -293,7 +292,7 @@ def test_a_pledge_on_another_events_resource_is_404(client: TestClient[Litestar]
         f"{resources_of(park)}{resource_id}/", json={"quantity_needed": 1}, headers=factory.auth(organizer)
     )
     assert edited.status_code == 404
-    assert pledge(client, factory, beach, str(UUID(int=7)), volunteer, 1).status_code == 404
+    assert pledge(client, factory, beach, "999999", volunteer, 1).status_code == 404
     assert stored(factory, resource_id) == (0, 0)
 
 

@@ -42,12 +42,12 @@ def clean(connection: psycopg.Connection) -> None:
     connection.execute(f"DELETE FROM users WHERE id IN {users}")
 
 
-def seed(connection: psycopg.Connection, users: int) -> UUID:
+def seed(connection: psycopg.Connection, users: int) -> int:
     connection.execute(
         """
-        INSERT INTO users (id, username, email, password_hash, first_name, last_name, is_staff, is_active, language,
+        INSERT INTO users (username, email, password_hash, first_name, last_name, is_staff, is_active, language,
                            created_at, updated_at)
-        SELECT gen_random_uuid(), 'lb_bench_' || n, 'lb_bench_' || n || '@example.org', '!', 'Bench', '', false,
+        SELECT 'lb_bench_' || n, 'lb_bench_' || n || '@example.org', '!', 'Bench', '', false,
                true, 'pt-BR', now(), now()
         FROM generate_series(0, %(n)s) AS n
         """,
@@ -55,10 +55,10 @@ def seed(connection: psycopg.Connection, users: int) -> UUID:
     )
     connection.execute(
         """
-        INSERT INTO user_profiles (id, user_id, phone, bio, avatar_url, city, state, zip_code, interests,
+        INSERT INTO user_profiles (user_id, phone, bio, avatar_url, city, state, zip_code, interests,
             notification_preferences, total_events_participated, total_hours_volunteered, is_public_profile,
             show_participation_history, created_at, updated_at)
-        SELECT gen_random_uuid(), id, '', '', '', 'São Paulo', 'SP', '', '{}', '{}', 0, 0, random() < 0.9, true,
+        SELECT id, '', '', '', 'São Paulo', 'SP', '', '{}', '{}', 0, 0, random() < 0.9, true,
                now(), now()
         FROM users WHERE username LIKE 'lb\\_bench\\_%'
         """
@@ -68,11 +68,11 @@ def seed(connection: psycopg.Connection, users: int) -> UUID:
     # 400 events over two years, every category; each volunteer attended ~3 of them.
     connection.execute(
         """
-        INSERT INTO events (id, title, description, category_id, organizer_id, address, latitude, longitude, city,
+        INSERT INTO events (title, description, category_id, organizer_id, address, latitude, longitude, city,
             state, start_date, end_date, timezone, max_participants, min_age, status, is_public, requires_approval,
             required_tools, provided_tools, what_to_bring, cover_image_url, participants_count, waitlist_count,
             pending_count, search_text, created_at, updated_at)
-        SELECT gen_random_uuid(), 'Bench ' || i, '',
+        SELECT 'Bench ' || i, '',
             (SELECT id FROM event_categories ORDER BY id OFFSET i %% 4 LIMIT 1), %(organizer)s, '', -23.5, -46.6,
             'São Paulo', 'SP', now() - i * interval '43 hours',
             now() - i * interval '43 hours' + interval '3 hours', 'America/Sao_Paulo', 1000, 16, 'completed', true,
@@ -85,9 +85,9 @@ def seed(connection: psycopg.Connection, users: int) -> UUID:
     connection.execute(
         """
         WITH bench AS (SELECT array_agg(id ORDER BY start_date) AS ids FROM events WHERE organizer_id = %(organizer)s)
-        INSERT INTO volunteer_contributions (id, user_id, event_id, category_id, held_at, hours, trash_collected_kg,
+        INSERT INTO volunteer_contributions (user_id, event_id, category_id, held_at, hours, trash_collected_kg,
                                              trees_planted)
-        SELECT gen_random_uuid(), d.user_id, e.id, e.category_id, e.start_date, round((1 + random() * 5)::numeric, 2),
+        SELECT d.user_id, e.id, e.category_id, e.start_date, round((1 + random() * 5)::numeric, 2),
                0, 0
         FROM (SELECT DISTINCT u.id AS user_id,
                      bench.ids[1 + abs(hashtext(u.username || ':' || k)) %% 400] AS event_id
@@ -108,8 +108,8 @@ def seed(connection: psycopg.Connection, users: int) -> UUID:
     # What update_user_statistics writes for each of them, in one statement.
     connection.execute(
         """
-        INSERT INTO volunteer_totals (id, user_id, period, period_start, category_key, hours, events, public)
-        SELECT gen_random_uuid(), c.user_id, s.period, s.period_start,
+        INSERT INTO volunteer_totals (user_id, period, period_start, category_key, hours, events, public)
+        SELECT c.user_id, s.period, s.period_start,
                coalesce(c.category_id, %(every)s), sum(c.hours), count(*), bool_and(p.is_public_profile)
         FROM volunteer_contributions c
         JOIN users u ON u.id = c.user_id AND u.username LIKE 'lb\\_bench\\_%%'

@@ -64,7 +64,7 @@ SETTLE_SECONDS = 1.0
 # --- users and tokens --------------------------------------------------------------------------
 
 
-def volunteer_ids(conn: psycopg.Connection[Any]) -> list[UUID]:
+def volunteer_ids(conn: psycopg.Connection[Any]) -> list[int]:
     """Active load users who organise no event and are at least MIN_AGE today, by username."""
     rows = conn.execute(
         """
@@ -112,12 +112,12 @@ def percentile(sorted_values: Sequence[float], share: float) -> float:
 
 @dataclass(frozen=True)
 class Pair:
-    user_id: UUID
-    event_id: UUID
+    user_id: int
+    event_id: int
     token: str
 
 
-def open_events(conn: psycopg.Connection[Any], users: Sequence[UUID], spots: int) -> list[UUID]:
+def open_events(conn: psycopg.Connection[Any], users: Sequence[UUID], spots: int) -> list[int]:
     """Published public events without approval, open for registration well past the run, admitting MIN_AGE,
     with at least `spots` places not held by anyone outside `users`."""
     rows = conn.execute(
@@ -304,7 +304,7 @@ def run_join_leave(ctx: RunContext) -> bool:
 # --- capacity_race -----------------------------------------------------------------------------
 
 
-def first_load_user(conn: psycopg.Connection[Any]) -> UUID:
+def first_load_user(conn: psycopg.Connection[Any]) -> int:
     row = conn.execute(
         "SELECT id FROM users WHERE username LIKE %s AND email LIKE %s ORDER BY username LIMIT 1", LOAD_USER_PATTERNS
     ).fetchone()
@@ -313,7 +313,7 @@ def first_load_user(conn: psycopg.Connection[Any]) -> UUID:
     return UUID(str(row[0]))
 
 
-def race_event_row(organizer: UUID, category: UUID, now: dt.datetime) -> dict[str, Any]:
+def race_event_row(organizer: int, category: int, now: dt.datetime) -> dict[str, Any]:
     """A published public event in São Paulo, two days ahead, 50 spots, no approval, no age limit."""
     start = now + dt.timedelta(days=2)
     title = f"{RACE_TITLE} {now:%Y-%m-%d %H:%M:%S}"
@@ -330,7 +330,7 @@ def race_event_row(organizer: UUID, category: UUID, now: dt.datetime) -> dict[st
     }  # fmt: skip
 
 
-def create_race_event(database_url: str) -> UUID:
+def create_race_event(database_url: str) -> int:
     """One transaction: remove race events a dead run left behind, then insert a fresh one (organised by 0001)."""
     with psycopg.connect(libpq_url(database_url)) as conn:
         organizer = first_load_user(conn)
@@ -348,14 +348,14 @@ def create_race_event(database_url: str) -> UUID:
     return UUID(str(row["id"]))
 
 
-def delete_race_event(database_url: str, event_id: UUID) -> None:
+def delete_race_event(database_url: str, event_id: int) -> None:
     with psycopg.connect(libpq_url(database_url)) as conn:
         conn.execute("DELETE FROM events WHERE id = %s", (event_id,))  # participations cascade
 
 
 @dataclass(frozen=True)
 class Attempt:
-    user_id: UUID
+    user_id: int
     seconds: float
     status_code: int | None  # None: no answer (connection error or timeout)
     participation: str | None  # the answer's "status" on a 201
@@ -367,7 +367,7 @@ class RaceRun:
     seconds: float
 
 
-async def join_once(client: httpx.AsyncClient, path: str, user_id: UUID, token: str) -> Attempt:
+async def join_once(client: httpx.AsyncClient, path: str, user_id: int, token: str) -> Attempt:
     started = time.perf_counter()
     try:
         answer = await client.post(path, json={}, headers={"Authorization": f"Bearer {token}"})
@@ -390,7 +390,7 @@ async def join_worker(
         attempts.append(await join_once(client, path, user_id, token))
 
 
-async def race(url: str, event_id: UUID, volunteers: Sequence[tuple[UUID, str]], concurrency: int) -> RaceRun:
+async def race(url: str, event_id: int, volunteers: Sequence[tuple[UUID, str]], concurrency: int) -> RaceRun:
     queue: asyncio.Queue[tuple[UUID, str]] = asyncio.Queue()
     for volunteer in volunteers:
         queue.put_nowait(volunteer)
@@ -415,7 +415,7 @@ class Check:
     seen: str
 
 
-def race_checks(database_url: str, event_id: UUID, run: RaceRun) -> list[Check]:
+def race_checks(database_url: str, event_id: int, run: RaceRun) -> list[Check]:
     """The invariant, read back from the database, and the answers' agreement with it."""
     waitlisted = RACE_USERS - RACE_CAPACITY
     with psycopg.connect(libpq_url(database_url)) as conn:

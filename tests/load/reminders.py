@@ -91,34 +91,34 @@ def seed(connection: psycopg.Connection[Any], *, participants: int, events: int)
     with connection.transaction():
         connection.execute(
             """
-            INSERT INTO users (id, username, email, password_hash, first_name, last_name, is_staff, is_active,
+            INSERT INTO users (username, email, password_hash, first_name, last_name, is_staff, is_active,
                                language, created_at, updated_at)
-            SELECT gen_random_uuid(), name, name || '@' || %(domain)s, '!', 'Volunt', 'Ário', false, true,
+            SELECT name, name || '@' || %(domain)s, '!', 'Volunt', 'Ário', false, true,
                    CASE WHEN n %% 10 = 0 THEN 'en' ELSE 'pt-BR' END, now(), now()
               FROM (SELECT n, %(prefix)s || lpad(n::text, 5, '0') AS name FROM generate_series(1, %(count)s) n) s
              UNION ALL
-            SELECT gen_random_uuid(), %(organizer)s, %(organizer)s || '@' || %(domain)s, '!', 'Org', '', false, true,
+            SELECT %(organizer)s, %(organizer)s || '@' || %(domain)s, '!', 'Org', '', false, true,
                    'pt-BR', now(), now()
             """,
             {"prefix": USERNAME_PREFIX, "count": participants, "organizer": ORGANIZER, "domain": EMAIL_DOMAIN},
         )
         connection.execute(
             """
-            INSERT INTO user_profiles (id, user_id, phone, bio, avatar_url, city, state, zip_code, interests,
+            INSERT INTO user_profiles (user_id, phone, bio, avatar_url, city, state, zip_code, interests,
                 notification_preferences, total_events_participated, total_hours_volunteered,
                 is_public_profile, show_participation_history, created_at, updated_at)
-            SELECT gen_random_uuid(), id, '', '', '', '', '', '', '{}', '{}', 0, 0, true, true, now(), now()
+            SELECT id, '', '', '', '', '', '', '{}', '{}', 0, 0, true, true, now(), now()
               FROM users WHERE username = %s OR username LIKE %s
             """,
             [ORGANIZER, f"{USERNAME_PREFIX}%"],
         )
         connection.execute(
             """
-            INSERT INTO events (id, title, description, category_id, organizer_id, address, latitude, longitude,
+            INSERT INTO events (title, description, category_id, organizer_id, address, latitude, longitude,
                 city, state, start_date, end_date, timezone, max_participants, min_age, status, is_public,
                 requires_approval, required_tools, provided_tools, what_to_bring, cover_image_url,
                 participants_count, waitlist_count, pending_count, search_text, created_at, updated_at)
-            SELECT gen_random_uuid(), 'Mutirão de lembrete ' || n, '', %(category)s, org.id, 'Av. da Praia, ' || n,
+            SELECT 'Mutirão de lembrete ' || n, '', %(category)s, org.id, 'Av. da Praia, ' || n,
                    -23.96, -46.33, 'Santos', 'SP', start, start + interval '3 hours', 'America/Sao_Paulo',
                    %(per_event)s, 16, 'published', true, false, '', '', '', '', 0, 0, 0,
                    'mutirao de lembrete ' || n, now(), now()
@@ -136,9 +136,9 @@ def seed(connection: psycopg.Connection[Any], *, participants: int, events: int)
                 SELECT e.id, row_number() OVER (ORDER BY e.start_date) - 1 AS k
                   FROM events e JOIN users o ON o.id = e.organizer_id WHERE o.username = %(organizer)s
             )
-            INSERT INTO event_participants (id, event_id, user_id, status, emergency_contact, emergency_phone,
+            INSERT INTO event_participants (event_id, user_id, status, emergency_contact, emergency_phone,
                 special_needs, experience_level, checked_in, joined_at, created_at, updated_at)
-            SELECT gen_random_uuid(), e.id, u.id, 'confirmed', '', '', '', 'beginner', false, now(), now(), now()
+            SELECT e.id, u.id, 'confirmed', '', '', '', 'beginner', false, now(), now(), now()
               FROM numbered_users u JOIN numbered_events e ON e.k = u.k / %(per_event)s
             """,
             {"prefix": f"{USERNAME_PREFIX}%", "organizer": ORGANIZER, "per_event": per_event},

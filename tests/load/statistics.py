@@ -55,9 +55,9 @@ def seed(connection: psycopg.Connection, participants: int) -> tuple[UUID, UUID]
     """An organizer, `participants` volunteers, and a 3-hour event that ended yesterday, everyone checked in."""
     connection.execute(
         """
-        INSERT INTO users (id, username, email, password_hash, first_name, last_name, is_staff, is_active, language,
+        INSERT INTO users (username, email, password_hash, first_name, last_name, is_staff, is_active, language,
                            created_at, updated_at)
-        SELECT gen_random_uuid(), %(prefix)s || n, %(prefix)s || n || '@example.org', '!', 'Bench', '', false, true,
+        SELECT %(prefix)s || n, %(prefix)s || n || '@example.org', '!', 'Bench', '', false, true,
                'pt-BR', now(), now()
         FROM generate_series(0, %(n)s) AS n
         """,
@@ -65,10 +65,10 @@ def seed(connection: psycopg.Connection, participants: int) -> tuple[UUID, UUID]
     )
     connection.execute(
         """
-        INSERT INTO user_profiles (id, user_id, phone, bio, avatar_url, city, state, zip_code, interests,
+        INSERT INTO user_profiles (user_id, phone, bio, avatar_url, city, state, zip_code, interests,
             notification_preferences, total_events_participated, total_hours_volunteered, is_public_profile,
             show_participation_history, created_at, updated_at)
-        SELECT gen_random_uuid(), id, '', '', '', '', '', '', '{}', '{}', 0, 0, true, true, now(), now()
+        SELECT id, '', '', '', '', '', '', '{}', '{}', 0, 0, true, true, now(), now()
         FROM users WHERE username LIKE 'stats\\_bench\\_%'
         """
     )
@@ -76,11 +76,11 @@ def seed(connection: psycopg.Connection, participants: int) -> tuple[UUID, UUID]
     assert organizer is not None
     event = connection.execute(
         """
-        INSERT INTO events (id, title, description, category_id, organizer_id, address, latitude, longitude, city,
+        INSERT INTO events (title, description, category_id, organizer_id, address, latitude, longitude, city,
             state, start_date, end_date, timezone, max_participants, min_age, status, is_public, requires_approval,
             required_tools, provided_tools, what_to_bring, cover_image_url, participants_count, waitlist_count,
             pending_count, search_text, created_at, updated_at)
-        VALUES (gen_random_uuid(), 'Bench: grande mutirão', '', %(category)s, %(organizer)s, '', -23.96, -46.33,
+        VALUES ('Bench: grande mutirão', '', %(category)s, %(organizer)s, '', -23.96, -46.33,
             'Santos', 'SP', now() - interval '1 day 3 hours', now() - interval '1 day', 'America/Sao_Paulo',
             %(n)s, 16, 'published', true, false, '', '', '', '', %(n)s, 0, 0, '', now(), now())
         RETURNING id
@@ -90,9 +90,9 @@ def seed(connection: psycopg.Connection, participants: int) -> tuple[UUID, UUID]
     assert event is not None
     connection.execute(
         """
-        INSERT INTO event_participants (id, event_id, user_id, status, emergency_contact, emergency_phone,
+        INSERT INTO event_participants (event_id, user_id, status, emergency_contact, emergency_phone,
             special_needs, experience_level, checked_in, check_in_time, joined_at, created_at, updated_at)
-        SELECT gen_random_uuid(), %(event)s, id, 'confirmed', '', '', '', 'beginner', true, now() - interval '1 day',
+        SELECT %(event)s, id, 'confirmed', '', '', '', 'beginner', true, now() - interval '1 day',
                now() - interval '2 days', now(), now()
         FROM users WHERE username LIKE 'stats\\_bench\\_%%' AND id <> %(organizer)s
         """,
@@ -101,7 +101,7 @@ def seed(connection: psycopg.Connection, participants: int) -> tuple[UUID, UUID]
     return organizer[0], event[0]
 
 
-async def file_report(database_url: str, organizer_id: UUID, event_id: UUID, data_dir: Path) -> None:
+async def file_report(database_url: str, organizer_id: int, event_id: int, data_dir: Path) -> None:
     settings = make_settings(database_url, data_dir)
     engine = create_engine(settings)
     try:

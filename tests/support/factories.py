@@ -6,7 +6,6 @@ import datetime as dt
 import itertools
 from functools import lru_cache
 from typing import Any
-from uuid import UUID
 
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
@@ -16,13 +15,8 @@ from app.domain.accounts.tokens import TokenCodec
 from app.domain.events.search import search_text
 
 DEFAULT_PASSWORD = "Mutirao-verde-2026"
-# The categories shipped by migration 0004.
-CATEGORIES = {
-    "Limpeza": UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01"),
-    "Plantio": UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f02"),
-    "Monitoramento": UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f03"),
-    "Educação": UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f04"),
-}
+# The categories shipped by the baseline migration, with their stable ids.
+CATEGORIES = {"Limpeza": 1, "Plantio": 2, "Monitoramento": 3, "Educação": 4}
 # Real coordinates (latitude, longitude).
 SAO_PAULO = (-23.5505, -46.6333)
 SANTOS = (-23.9608, -46.3336)
@@ -59,14 +53,14 @@ class Factory:
     def scalar(self, statement: str, **params: Any) -> Any:
         return self.execute(statement, **params).scalar()
 
-    def user(self, username: str | None = None, *, is_staff: bool = False, **profile: Any) -> UUID:
+    def user(self, username: str | None = None, *, is_staff: bool = False, **profile: Any) -> int:
         n = next(_sequence)
         username = username or f"volunteer{n}"
-        user_id: UUID = self.scalar(
+        user_id: int = self.scalar(
             """
-            INSERT INTO users (id, username, email, password_hash, first_name, last_name, is_staff, is_active,
+            INSERT INTO users (username, email, password_hash, first_name, last_name, is_staff, is_active,
                                language, created_at, updated_at)
-            VALUES (gen_random_uuid(), :username, :email, :hash, :first, 'Silva', :staff, true, 'pt-BR', now(), now())
+            VALUES (:username, :email, :hash, :first, 'Silva', :staff, true, 'pt-BR', now(), now())
             RETURNING id
             """,
             username=username,
@@ -80,26 +74,26 @@ class Factory:
         values = ", ".join(f":{key}" for key in columns)
         self.execute(
             f"""
-            INSERT INTO user_profiles (id, user_id, phone, bio, avatar_url, city, state, zip_code, interests,
+            INSERT INTO user_profiles (user_id, phone, bio, avatar_url, city, state, zip_code, interests,
                 notification_preferences, total_events_participated, total_hours_volunteered, created_at, updated_at,
                 {names})
-            VALUES (gen_random_uuid(), :user_id, '', '', '', '', '', '', '{{}}', '{{}}', 0, 0, now(), now(), {values})
+            VALUES (:user_id, '', '', '', '', '', '', '{{}}', '{{}}', 0, 0, now(), now(), {values})
             """,
             user_id=user_id,
             **columns,
         )
         return user_id
 
-    def access_token(self, user_id: UUID, *, now: dt.datetime | None = None) -> str:
+    def access_token(self, user_id: int, *, now: dt.datetime | None = None) -> str:
         token, _ = self.tokens.issue(user_id, "access", now=now or dt.datetime.now(dt.UTC))
         return token
 
-    def auth(self, user_id: UUID) -> dict[str, str]:
+    def auth(self, user_id: int) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token(user_id)}"}
 
     def event(
         self,
-        organizer: UUID,
+        organizer: int,
         *,
         title: str = "Mutirão de limpeza da praia",
         description: str = "Vamos limpar a praia juntos.",
@@ -117,15 +111,15 @@ class Factory:
         registration_deadline: dt.datetime | None = None,
         timezone: str = "America/Sao_Paulo",
         created_at: dt.datetime | None = None,
-    ) -> UUID:
+    ) -> int:
         start = dt.datetime.now(dt.UTC).replace(microsecond=0) + starts_in
-        event_id: UUID = self.scalar(
+        event_id: int = self.scalar(
             """
-            INSERT INTO events (id, title, description, category_id, organizer_id, address, latitude, longitude, city,
+            INSERT INTO events (title, description, category_id, organizer_id, address, latitude, longitude, city,
                 state, start_date, end_date, registration_deadline, timezone, max_participants, min_age, status,
                 is_public, requires_approval, required_tools, provided_tools, what_to_bring, cover_image_url,
                 participants_count, waitlist_count, pending_count, search_text, created_at, updated_at)
-            VALUES (gen_random_uuid(), :title, :description, :category, :organizer, 'Av. da Praia, 100', :lat, :lon,
+            VALUES (:title, :description, :category, :organizer, 'Av. da Praia, 100', :lat, :lon,
                 :city, :state, :start, :end, :deadline, :timezone, :max, 16, :status, :public, false, '', '', '', '',
                 :count, :waitlist, 0, :search, coalesce(:created, now()), now())
             RETURNING id

@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Iterable
 from email.message import EmailMessage
 from typing import Any
-from uuid import UUID
 
 from tests.support.factories import Factory
 from tests.support.smtp import SmtpSink
@@ -16,15 +15,15 @@ from tests.support.smtp import SmtpSink
 COUNTER_OF_STATUS = {"confirmed": "participants_count", "waitlisted": "waitlist_count", "pending": "pending_count"}
 
 
-def add_participants(factory: Factory, event_id: UUID, user_ids: Iterable[UUID], status: str = "confirmed") -> None:
+def add_participants(factory: Factory, event_id: int, user_ids: Iterable[int], status: str = "confirmed") -> None:
     """Participations in `status`, in the order given (arrival order), with the event's counter kept right."""
     ids = list(user_ids)
     for user_id in ids:
         factory.execute(
             """
-            INSERT INTO event_participants (id, event_id, user_id, status, emergency_contact, emergency_phone,
+            INSERT INTO event_participants (event_id, user_id, status, emergency_contact, emergency_phone,
                 special_needs, experience_level, checked_in, joined_at, created_at, updated_at)
-            VALUES (gen_random_uuid(), :event, :user, :status, '', '', '', 'beginner', false, now(), now(), now())
+            VALUES (:event, :user, :status, '', '', '', 'beginner', false, now(), now(), now())
             """,
             event=event_id,
             user=user_id,
@@ -51,7 +50,7 @@ def defer(factory: Factory, task_name: str, queue: str, *, lock: str | None = No
     return job_id
 
 
-def opt_out(factory: Factory, user_id: UUID, preference: str) -> None:
+def opt_out(factory: Factory, user_id: int, preference: str) -> None:
     factory.execute(
         "UPDATE user_profiles SET notification_preferences = notification_preferences || "
         "jsonb_build_object(CAST(:key AS text), false) WHERE user_id = :user",

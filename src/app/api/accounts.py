@@ -155,13 +155,13 @@ class UserController(Controller):
     )
     async def update_profile(
         self,
-        data: JSONBody[ProfileUpdate],
         current_user: NamedDependency[User],
         accounts: NamedDependency[AccountService],
         settings: NamedDependency[Settings],
+        data: JSONBody[ProfileUpdate | None] = None,
     ) -> ProfileRead:
         """Only the fields sent change; `birth_date: null` clears it. The same edit answers on both paths."""
-        return profile_read(await accounts.update_profile(current_user, data), settings)
+        return profile_read(await accounts.update_profile(current_user, data or ProfileUpdate()), settings)
 
     @get(
         "/profile/{username:str}/",

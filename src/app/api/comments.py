@@ -6,15 +6,15 @@ from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from app.api.dependencies import provide_comments, provide_current_user, provide_optional_user
 from app.api.openapi import BEARER, problems
 from app.api.pagination import LimitAlias, OptionalPageSize, PageNumber, Window
+from app.api.params import PathId
 from app.domain.accounts.models import User
 from app.domain.comments.schemas import CommentEdit, CommentPage, CommentRead, CommentWrite
 from app.domain.comments.services import CommentService, comment_read
-from app.domain.ids import Id
 
 
 class CommentController(Controller):
@@ -31,7 +31,7 @@ class CommentController(Controller):
     async def list_comments(
         self,
         request: Request[Any, Any, Any],
-        event_id: FromPath[Id],
+        event_id: PathId,
         comments: NamedDependency[CommentService],
         viewer: NamedDependency[User | None],
         page: PageNumber = 1,
@@ -54,7 +54,7 @@ class CommentController(Controller):
     )
     async def add_comment(
         self,
-        event_id: FromPath[Id],
+        event_id: PathId,
         data: JSONBody[CommentWrite],
         comments: NamedDependency[CommentService],
         current_user: NamedDependency[User],
@@ -72,8 +72,8 @@ class CommentController(Controller):
     )
     async def edit_comment(
         self,
-        event_id: FromPath[Id],
-        comment_id: FromPath[Id],
+        event_id: PathId,
+        comment_id: PathId,
         data: JSONBody[CommentEdit],
         comments: NamedDependency[CommentService],
         current_user: NamedDependency[User],
@@ -92,8 +92,8 @@ class CommentController(Controller):
     )
     async def delete_comment(
         self,
-        event_id: FromPath[Id],
-        comment_id: FromPath[Id],
+        event_id: PathId,
+        comment_id: PathId,
         comments: NamedDependency[CommentService],
         current_user: NamedDependency[User],
     ) -> None:

@@ -142,13 +142,17 @@ def _field_error_from_decoder(text: str, key: str | None) -> FieldError:
 def validation_exception_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     field_errors = []
+    missing_body = False
     for item in extra:
         if not isinstance(item, dict):
             continue
         text = str(item.get("message", ""))
         if item.get("key") == "data" and text == "'data'":
-            return problem_response(request, 400, "body_required")
+            missing_body = True  # reported beside the other errors when the body is optional: those come first
+            continue
         field_errors.append(_field_error_from_decoder(text, item.get("key")))
+    if not field_errors and missing_body:
+        return problem_response(request, 400, "body_required")
     if not field_errors:
         return _client_error(request, exc.detail or "")
     return problem_response(request, 400, field_errors[0].code, field_errors=field_errors)

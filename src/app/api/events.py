@@ -14,7 +14,7 @@ import qrcode.image.svg
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.cache import CATEGORIES, EVENT_DETAIL, EVENT_LIST, NEARBY, cache_of, digest, json_answer, public_answer
@@ -28,6 +28,7 @@ from app.api.dependencies import (
 from app.api.examples import EVENT_RESPONSE, EventBody
 from app.api.openapi import BEARER, problems
 from app.api.pagination import DEFAULT_PAGE_SIZE, LimitAlias, OptionalPageSize, PageNumber, Window
+from app.api.params import PathId
 from app.config.settings import Settings
 from app.domain.accounts.models import User
 from app.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
@@ -147,12 +148,12 @@ class CategoryController(Controller):
     )
     async def update_category(
         self,
-        category_id: FromPath[Id],
-        data: JSONBody[CategoryPatch],
+        category_id: PathId,
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
+        data: JSONBody[CategoryPatch | None] = None,
     ) -> CategoryRead:
-        return _category_read(await events.update_category(category_id, data, current_user))
+        return _category_read(await events.update_category(category_id, data or CategoryPatch(), current_user))
 
 
 class EventController(Controller):
@@ -305,7 +306,7 @@ class EventController(Controller):
         summary="An event",
         responses={200: EVENT_RESPONSE, **problems(400, 401, 404)},
     )
-    async def get_event(self, request: Request[Any, Any, Any], event_id: FromPath[Id]) -> Response[EventDetail]:
+    async def get_event(self, request: Request[Any, Any, Any], event_id: PathId) -> Response[EventDetail]:
         """Drafts and private events answer 404 to everyone but their organizer and staff. Anonymous answers are
         cached for up to CACHE_TTL_SECONDS (`X-Cache: hit|miss`); a write that changes the event is seen at once."""
 
@@ -324,7 +325,7 @@ class EventController(Controller):
         summary="An event's figures",
         responses=problems(400, 401, 404),
     )
-    async def stats(self, request: Request[Any, Any, Any], event_id: FromPath[Id]) -> EventStats:
+    async def stats(self, request: Request[Any, Any, Any], event_id: PathId) -> EventStats:
         """Participation, attendance, resources coverage and comments; `report` holds the impact report's
         figures once the organizer files it."""
         found = await EventQueries(read_pool_of(request)).stats(event_id, await viewer_of(request))
@@ -339,7 +340,7 @@ class EventController(Controller):
         media_type="text/calendar",
         responses=problems(400, 401, 404),
     )
-    async def calendar(self, request: Request[Any, Any, Any], event_id: FromPath[Id]) -> Response[str]:
+    async def calendar(self, request: Request[Any, Any, Any], event_id: PathId) -> Response[str]:
         """A VCALENDAR with the event and its VTIMEZONE, for calendar apps."""
         now = utcnow()
         settings: Settings = request.app.state.settings
@@ -390,14 +391,15 @@ class EventController(Controller):
     )
     async def join(
         self,
-        event_id: FromPath[Id],
-        data: JSONBody[JoinRequest],
+        event_id: PathId,
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
+        data: JSONBody[JoinRequest | None] = None,
     ) -> ParticipationRead:
         """A free spot confirms (or, when the event requires approval, makes the participation `pending`); a full
-        event puts the caller on the waitlist, served in arrival order."""
-        return participation_read(await participations.join(event_id, current_user, data))
+        event puts the caller on the waitlist, served in arrival order. The body is optional (the web app sends
+        none): no body, an empty one, `{}` and `null` all join with the defaults."""
+        return participation_read(await participations.join(event_id, current_user, data or JoinRequest()))
 
     @post(
         "/{event_id:int}/leave/",
@@ -409,7 +411,7 @@ class EventController(Controller):
     )
     async def leave(
         self,
-        event_id: FromPath[Id],
+        event_id: PathId,
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
     ) -> ParticipationRead:
@@ -425,8 +427,8 @@ class EventController(Controller):
     )
     async def decide(
         self,
-        event_id: FromPath[Id],
-        participation_id: FromPath[Id],
+        event_id: PathId,
+        participation_id: PathId,
         data: JSONBody[DecisionRequest],
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
@@ -445,7 +447,7 @@ class EventController(Controller):
     async def participants(
         self,
         request: Request[Any, Any, Any],
-        event_id: FromPath[Id],
+        event_id: PathId,
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
         transaction: NamedDependency[AsyncSession],
@@ -483,17 +485,22 @@ class EventController(Controller):
     async def check_in(
         self,
         request: Request[Any, Any, Any],
-        event_id: FromPath[Id],
-        data: JSONBody[CheckInRequest],
+        event_id: PathId,
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
+        data: JSONBody[CheckInRequest | None] = None,
     ) -> ParticipationRead:
         """From 1 h before the start to the end. A participant proves presence with the event's `check_in_code`,
         or with `latitude`/`longitude` within CHECKIN_RADIUS_M (widened by `accuracy`, capped at
-        CHECKIN_MAX_RADIUS_M). The organizer or staff check in a confirmed participant by `user_id`. Idempotent."""
+        CHECKIN_MAX_RADIUS_M). The organizer or staff check in a confirmed participant by `user_id`. Idempotent.
+        Without a body (the web app's button) a participant gets a 400 whose `message` says what to send."""
         settings: Settings = request.app.state.settings
         participation = await participations.check_in(
-            event_id, current_user, data, radius_m=settings.checkin_radius_m, max_radius_m=settings.checkin_max_radius_m
+            event_id,
+            current_user,
+            data or CheckInRequest(),
+            radius_m=settings.checkin_radius_m,
+            max_radius_m=settings.checkin_max_radius_m,
         )
         return participation_read(participation)
 
@@ -507,7 +514,7 @@ class EventController(Controller):
     async def check_in_code(
         self,
         request: Request[Any, Any, Any],
-        event_id: FromPath[Id],
+        event_id: PathId,
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
         image: FromQuery[Literal["svg", "png"] | None] = None,
@@ -528,7 +535,7 @@ class EventController(Controller):
     async def rotate_check_in_code(
         self,
         request: Request[Any, Any, Any],
-        event_id: FromPath[Id],
+        event_id: PathId,
         participations: NamedDependency[ParticipationService],
         current_user: NamedDependency[User],
     ) -> CheckInCode:
@@ -545,7 +552,7 @@ class EventController(Controller):
     )
     async def replace_event(
         self,
-        event_id: FromPath[Id],
+        event_id: PathId,
         data: EventBody,
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
@@ -564,14 +571,14 @@ class EventController(Controller):
     )
     async def update_event(
         self,
-        event_id: FromPath[Id],
-        data: JSONBody[EventPatch],
+        event_id: PathId,
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
         answers: NamedDependency[EventAnswers],
+        data: JSONBody[EventPatch | None] = None,
     ) -> EventDetail:
         """Organizer or staff; only the fields sent change."""
-        await events.patch(event_id, data, current_user)
+        await events.patch(event_id, data or EventPatch(), current_user)
         return await answers.of(event_id, current_user)
 
     @delete(
@@ -584,7 +591,7 @@ class EventController(Controller):
     )
     async def delete_event(
         self,
-        event_id: FromPath[Id],
+        event_id: PathId,
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
         answers: NamedDependency[EventAnswers],
@@ -606,7 +613,7 @@ class EventController(Controller):
     )
     async def publish(
         self,
-        event_id: FromPath[Id],
+        event_id: PathId,
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
         answers: NamedDependency[EventAnswers],
@@ -624,7 +631,7 @@ class EventController(Controller):
     )
     async def cancel(
         self,
-        event_id: FromPath[Id],
+        event_id: PathId,
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
         answers: NamedDependency[EventAnswers],

@@ -14,11 +14,12 @@ from app.api.dependencies import provide_current_user, provide_optional_user
 from app.api.messages import language_of
 from app.api.openapi import BEARER, problems
 from app.api.pagination import LimitAlias, OptionalPageSize, PageNumber, Window
+from app.api.params import PathId
 from app.config.settings import Settings
 from app.domain.accounts.models import User
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.events.models import EventCategory
-from app.domain.ids import Id, parse_id
+from app.domain.ids import parse_id
 from app.domain.impact.chart import monthly_chart_svg
 from app.domain.impact.models import EVERY_CATEGORY, EventReport, MonthlyImpactReport
 from app.domain.impact.periods import month_label, parse_month, period_start
@@ -60,7 +61,7 @@ class ReportController(Controller):
 
     @get("/", operation_id="getEventReport", summary="An event's impact report", responses=problems(401, 404))
     async def get_report(
-        self, event_id: FromPath[Id], reports: NamedDependency[ReportService], viewer: NamedDependency[User | None]
+        self, event_id: PathId, reports: NamedDependency[ReportService], viewer: NamedDependency[User | None]
     ) -> ReportRead:
         """Anyone who can see the event; 404 until the organizer files it."""
         return report_read(await reports.get(event_id, viewer))
@@ -76,7 +77,7 @@ class ReportController(Controller):
     )
     async def file_report(
         self,
-        event_id: FromPath[Id],
+        event_id: PathId,
         data: JSONBody[ReportWrite],
         reports: NamedDependency[ReportService],
         current_user: NamedDependency[User],
@@ -94,7 +95,7 @@ class ReportController(Controller):
     )
     async def replace_report(
         self,
-        event_id: FromPath[Id],
+        event_id: PathId,
         data: JSONBody[ReportWrite],
         reports: NamedDependency[ReportService],
         current_user: NamedDependency[User],
@@ -111,13 +112,13 @@ class ReportController(Controller):
     )
     async def update_report(
         self,
-        event_id: FromPath[Id],
-        data: JSONBody[ReportPatch],
+        event_id: PathId,
         reports: NamedDependency[ReportService],
         current_user: NamedDependency[User],
+        data: JSONBody[ReportPatch | None] = None,
     ) -> ReportRead:
         """Only the fields sent change; editable for 30 days after filing."""
-        return report_read(await reports.edit(event_id, data.changes(), current_user))
+        return report_read(await reports.edit(event_id, (data or ReportPatch()).changes(), current_user))
 
 
 class ImpactController(Controller):

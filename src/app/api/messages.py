@@ -242,8 +242,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "check_in_code_wrong": ("Código de check-in incorreto.", "Wrong check-in code."),
     "check_in_proof_required": (
-        "Informe o código de check-in ou a sua localização.",
-        "Send the check-in code or your location.",
+        "Para fazer check-in, digite o código do evento (o organizador o mostra no local) "
+        "ou compartilhe a sua localização.",
+        "To check in, type the event's code (the organizer shows it on site) or share your location.",
     ),
     "check_in_too_far": (
         "Você está a {distance} m do local do evento (máximo {allowed} m).",

@@ -65,14 +65,14 @@ class NotificationController(Controller):
     )
     async def update_settings(
         self,
-        data: JSONBody[NotificationSettingsUpdate],
         current_user: NamedDependency[User],
         notification_settings: NamedDependency[NotificationSettingsService],
+        data: JSONBody[NotificationSettingsUpdate | None] = None,
     ) -> NotificationSettings:
         """The preferences sent change; those left out keep their value, and other keys are ignored (as the web app
         may send back what it read). Answers all four. The same preferences are `notification_preferences` in the
         profile."""
-        return await notification_settings.update(current_user, data)
+        return await notification_settings.update(current_user, data or NotificationSettingsUpdate())
 
     @get(
         "/unsubscribe/",

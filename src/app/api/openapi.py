@@ -1,10 +1,11 @@
-"""OpenAPI helpers: documented problem responses and the bearer security requirement."""
+"""OpenAPI helpers: documented problem responses, the bearer security requirement, optional bodies."""
 
 from __future__ import annotations
 
 from http import HTTPStatus
 
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPI, OpenAPIType, RequestBody, Schema
 
 from app.api.errors import PROBLEM_MEDIA_TYPE, Problem
 
@@ -21,3 +22,21 @@ def problems(*statuses: int, **descriptions: str) -> dict[int, ResponseSpec]:
         )
         for status in statuses
     }
+
+
+def document_optional_bodies(document: OpenAPI) -> None:
+    """Litestar documents every request body as required. A body declared `X | None = None` (an action whose
+    fields are all optional) is documented as what it is: an optional `X`."""
+    for path_item in (document.paths or {}).values():
+        for operation in (path_item.post, path_item.put, path_item.patch, path_item.delete):
+            body = operation.request_body if operation else None
+            if not isinstance(body, RequestBody):
+                continue
+            for media in (body.content or {}).values():
+                members = media.schema.one_of if isinstance(media.schema, Schema) else None
+                if not members:
+                    continue
+                kept = [m for m in members if not (isinstance(m, Schema) and m.type == OpenAPIType.NULL)]
+                if len(kept) == 1 and len(kept) < len(members):
+                    media.schema = kept[0]
+                    body.required = False

@@ -9,7 +9,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.accounts import profile_read
@@ -17,11 +17,11 @@ from app.api.dependencies import provide_current_user, provide_optional_user
 from app.api.events import EventAnswers, provide_event_answers
 from app.api.openapi import BEARER, problems
 from app.api.pagination import LimitAlias, OptionalPageSize, PageNumber, Window
+from app.api.params import PathId
 from app.config.settings import Settings
 from app.domain.accounts.models import User
 from app.domain.accounts.schemas import ProfileRead
 from app.domain.events.schemas import EventDetail
-from app.domain.ids import Id
 from app.domain.photos.images import MAX_PHOTO_BYTES
 from app.domain.photos.pictures import PictureService
 from app.domain.photos.schemas import PhotoPage, PhotoRead
@@ -78,7 +78,7 @@ class PhotoController(Controller):
     async def list_photos(
         self,
         request: Request[Any, Any, Any],
-        event_id: FromPath[Id],
+        event_id: PathId,
         photos: NamedDependency[PhotoService],
         viewer: NamedDependency[User | None],
         page: PageNumber = 1,
@@ -101,7 +101,7 @@ class PhotoController(Controller):
     )
     async def upload_photo(
         self,
-        event_id: FromPath[Id],
+        event_id: PathId,
         data: Annotated[PhotoForm, Body(media_type=RequestEncodingType.MULTI_PART)],
         photos: NamedDependency[PhotoService],
         current_user: NamedDependency[User],
@@ -121,8 +121,8 @@ class PhotoController(Controller):
     )
     async def delete_photo(
         self,
-        event_id: FromPath[Id],
-        photo_id: FromPath[Id],
+        event_id: PathId,
+        photo_id: PathId,
         photos: NamedDependency[PhotoService],
         current_user: NamedDependency[User],
     ) -> None:
@@ -191,7 +191,7 @@ class PictureController(Controller):
     )
     async def upload_cover(
         self,
-        event_id: FromPath[Id],
+        event_id: PathId,
         data: Annotated[CoverForm, Body(media_type=RequestEncodingType.MULTI_PART)],
         pictures: NamedDependency[PictureService],
         answers: NamedDependency[EventAnswers],

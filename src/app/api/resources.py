@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from app.api.dependencies import provide_current_user, provide_optional_user, provide_resources
 from app.api.openapi import BEARER, problems
+from app.api.params import PathId
 from app.domain.accounts.models import User
-from app.domain.ids import Id
 from app.domain.resources.models import EventResource
 from app.domain.resources.schemas import PledgeRequest, ResourcePatch, ResourceRead, ResourceWrite
 from app.domain.resources.services import PledgedResource, ResourceService
@@ -28,7 +28,7 @@ class ResourceController(Controller):
     @get("/", operation_id="listResources", summary="An event's resources", responses=problems(401, 404))
     async def list_resources(
         self,
-        event_id: FromPath[Id],
+        event_id: PathId,
         resources: NamedDependency[ResourceService],
         viewer: NamedDependency[User | None],
     ) -> list[ResourceRead]:
@@ -45,7 +45,7 @@ class ResourceController(Controller):
     )
     async def add_resource(
         self,
-        event_id: FromPath[Id],
+        event_id: PathId,
         data: JSONBody[ResourceWrite],
         resources: NamedDependency[ResourceService],
         current_user: NamedDependency[User],
@@ -62,8 +62,8 @@ class ResourceController(Controller):
     )
     async def get_resource(
         self,
-        event_id: FromPath[Id],
-        resource_id: FromPath[Id],
+        event_id: PathId,
+        resource_id: PathId,
         resources: NamedDependency[ResourceService],
         viewer: NamedDependency[User | None],
     ) -> ResourceRead:
@@ -78,14 +78,14 @@ class ResourceController(Controller):
     )
     async def update_resource(
         self,
-        event_id: FromPath[Id],
-        resource_id: FromPath[Id],
-        data: JSONBody[ResourcePatch],
+        event_id: PathId,
+        resource_id: PathId,
         resources: NamedDependency[ResourceService],
         current_user: NamedDependency[User],
+        data: JSONBody[ResourcePatch | None] = None,
     ) -> ResourceRead:
         """Organizer or staff; only the fields sent change. `quantity_needed` may go below what was pledged."""
-        return resource_read(await resources.update(event_id, resource_id, data, current_user))
+        return resource_read(await resources.update(event_id, resource_id, data or ResourcePatch(), current_user))
 
     @delete(
         "/{resource_id:int}/",
@@ -96,8 +96,8 @@ class ResourceController(Controller):
     )
     async def delete_resource(
         self,
-        event_id: FromPath[Id],
-        resource_id: FromPath[Id],
+        event_id: PathId,
+        resource_id: PathId,
         resources: NamedDependency[ResourceService],
         current_user: NamedDependency[User],
     ) -> None:
@@ -114,8 +114,8 @@ class ResourceController(Controller):
     )
     async def pledge(
         self,
-        event_id: FromPath[Id],
-        resource_id: FromPath[Id],
+        event_id: PathId,
+        resource_id: PathId,
         data: JSONBody[PledgeRequest],
         resources: NamedDependency[ResourceService],
         current_user: NamedDependency[User],
