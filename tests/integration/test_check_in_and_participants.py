@@ -334,5 +334,5 @@ def test_staff_decide_like_the_organizer_and_participants_cannot(
     assert factory.scalar("SELECT status FROM event_participants WHERE id = :id", id=second_id) == "pending"
     by_staff = client.patch(f"{path}/{first_id}/", json={"status": "confirmed"}, headers=factory.auth(staff))
     assert by_staff.status_code == 200 and by_staff.json()["status"] == "confirmed"
-    missing = client.patch(f"{path}/{event_id}/", json={"status": "confirmed"}, headers=factory.auth(staff))
+    missing = client.patch(f"{path}/999999/", json={"status": "confirmed"}, headers=factory.auth(staff))
     assert missing.status_code == 404

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -85,11 +87,31 @@ def test_unknown_routes_and_methods_are_problems(client: TestClient[Litestar]) -
     assert wrong_method.headers["content-type"].startswith(PROBLEM)
 
 
-def test_a_bad_uuid_is_a_400(client: TestClient[Litestar], factory: Factory) -> None:
+@pytest.mark.parametrize(
+    ("interests", "code"),
+    [(["abc"], "wrong_type"), ([0], "out_of_range"), ([-1], "out_of_range"), ([2**63], "out_of_range")],
+)
+def test_an_id_that_is_not_a_positive_bigint_is_a_400(
+    client: TestClient[Litestar], factory: Factory, interests: list[object], code: str
+) -> None:
     user_id = factory.user("joana")
-    response = client.patch("/api/users/profile/", json={"interests": ["abc"]}, headers=factory.auth(user_id))
+    response = client.patch("/api/users/profile/", json={"interests": interests}, headers=factory.auth(user_id))
     assert response.status_code == 400
-    assert response.json()["errors"][0]["code"] == "invalid_uuid"
+    assert response.json()["errors"][0] == {"field": "interests[0]", "code": code, "message": ANY}
+
+
+@pytest.mark.parametrize("path", ["/api/events/0/", "/api/events/-1/", "/api/events/9223372036854775808/"])
+def test_a_path_id_that_is_not_a_positive_bigint_is_a_400_naming_it(client: TestClient[Litestar], path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert [error["field"] for error in response.json()["errors"]] == ["event_id"]
+
+
+def test_a_path_id_that_is_not_a_number_matches_no_route(client: TestClient[Litestar]) -> None:
+    response = client.get("/api/events/abc/")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith(PROBLEM)
 
 
 def test_english_problem_details(client: TestClient[Litestar]) -> None:

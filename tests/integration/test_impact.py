@@ -15,7 +15,7 @@ from app.config.database import create_engine, create_session_maker
 from app.config.settings import Settings
 from app.domain import jobs
 from app.domain.jobs import defer_job
-from tests.support.factories import Factory
+from tests.support.factories import CATEGORIES, Factory
 from tests.support.worker import run_jobs
 
 
@@ -138,9 +138,7 @@ async def test_two_checked_in_volunteers_and_a_report_earn_first_mutirao_once_an
         assert stats["trash_collected_kg"] == 42.25
         assert stats["badges_earned"] == 1
         assert stats["current_month_events"] in (0, 1)  # the event may have been in last month
-        assert stats["favorite_categories"] == [
-            {"id": "6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01", "name": "Limpeza", "events": 1}
-        ]
+        assert stats["favorite_categories"] == [{"id": CATEGORIES["Limpeza"], "name": "Limpeza", "events": 1}]
     assert badges_of(factory, organizer) == ["first_report"]
     assert factory.scalar("SELECT verified_participants FROM event_reports") == 2
     assert badge_notices(factory) == [("first_mutirao", 2), ("first_report", 1)]  # queued with the awards
@@ -178,9 +176,7 @@ async def test_every_statistics_job_run_twice_changes_nothing_the_second_time(
     settled = snapshot(factory)
     report_id = factory.scalar("SELECT id FROM event_reports")
 
-    batch: list[tuple[jobs.Job, dict[str, Any]]] = [
-        (jobs.PROCESS_EVENT_REPORT_STATISTICS, {"report_id": report_id})
-    ]
+    batch: list[tuple[jobs.Job, dict[str, Any]]] = [(jobs.PROCESS_EVENT_REPORT_STATISTICS, {"report_id": report_id})]
     for user_id in [*volunteers, organizer]:
         batch += [(jobs.UPDATE_USER_STATISTICS, {"user_id": user_id})]
         batch += [(jobs.CHECK_AND_AWARD_BADGES, {"user_id": user_id})]
@@ -359,7 +355,7 @@ async def test_the_leaderboard_ranks_public_profiles_by_verified_hours(
     assert [e["username"] for e in this_year["results"]] == ["ana", "caio"]
     planting_only = client.get("/api/users/leaderboard/?category=Plantio").json()
     assert [e["username"] for e in planting_only["results"]] == ["bia", "caio"]
-    by_id = client.get("/api/users/leaderboard/?category=6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f02&period=all").json()
+    by_id = client.get(f"/api/users/leaderboard/?category={CATEGORIES['Plantio']}&period=all").json()
     assert by_id["results"] == planting_only["results"]
     paged = client.get("/api/users/leaderboard/?page_size=2&page=2").json()
     assert paged["count"] == 3 and [e["username"] for e in paged["results"]] == ["caio"] and paged["previous"]

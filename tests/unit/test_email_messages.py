@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-from uuid import uuid4
 
 import jwt
 import pytest
@@ -80,7 +79,7 @@ def test_the_local_time_is_the_events_own_zone_in_portuguese_or_english() -> Non
 
 def test_an_unsubscribe_token_names_its_user_and_kind_and_nothing_else_passes_for_one() -> None:
     links = Links(public_url="https://mutiroes.example.org/", secret=SECRET, algorithm="HS256")
-    user_id = uuid4()
+    user_id = 42
     url = links.unsubscribe(user_id, "email_event_reminders")
     assert url.startswith("https://mutiroes.example.org/api/users/notifications/unsubscribe/?token=")
     token = links.unsubscribe_token(user_id, "all")
@@ -90,7 +89,7 @@ def test_an_unsubscribe_token_names_its_user_and_kind_and_nothing_else_passes_fo
         jwt.encode({"sub": str(user_id), "type": "unsubscribe", "kind": "all"}, "another-secret" * 4, "HS256"),
         jwt.encode({"sub": str(user_id), "type": "access", "kind": "all"}, SECRET, "HS256"),
         jwt.encode({"sub": str(user_id), "type": "unsubscribe", "kind": "email_spam"}, SECRET, "HS256"),
-        jwt.encode({"sub": "not-a-uuid", "type": "unsubscribe", "kind": "all"}, SECRET, "HS256"),
+        jwt.encode({"sub": "not-a-number", "type": "unsubscribe", "kind": "all"}, SECRET, "HS256"),
         jwt.encode({"sub": str(user_id), "type": "unsubscribe", "kind": "all"}, SECRET, "HS512"),
         "garbage",
     ]
@@ -106,7 +105,7 @@ def test_what_people_typed_is_escaped_in_the_html_and_left_as_is_in_the_text() -
 
     start = dt.datetime(2026, 12, 12, 13, 0, tzinfo=dt.UTC)
     event = Event(
-        id=uuid4(),
+        id=7,
         title='<script>alert("x")</script> & cia',
         address="Rua <b>A</b>",
         city="Santos",
@@ -115,7 +114,7 @@ def test_what_people_typed_is_escaped_in_the_html_and_left_as_is_in_the_text() -
         end_date=start + dt.timedelta(hours=2),
         timezone="America/Sao_Paulo",
     )
-    user = User(id=uuid4(), username="ana", email="ana@example.org", first_name="<i>Ana</i>", language="pt-BR")
+    user = User(id=42, username="ana", email="ana@example.org", first_name="<i>Ana</i>", language="pt-BR")
     links = Links(public_url="https://mutiroes.example.org", secret=SECRET, algorithm="HS256")
     message = event_email(user, event, "event_cancelled", links=links, unsubscribe_kind="email_event_updates", key="k")
     assert "<script>" not in message.html and "&lt;script&gt;" in message.html and "&amp; cia" in message.html

@@ -84,13 +84,11 @@ _CITIES_SQL = text(
 
 
 def _plain(row: Any) -> dict[str, Any]:
-    """A row as JSON-ready values (decimals become numbers, ids strings)."""
+    """A row as JSON-ready values (decimals become numbers)."""
     values = dict(row._mapping)
     for key, value in values.items():
         if isinstance(value, Decimal):
             values[key] = int(value) if key == "trees_planted" else float(value)
-        elif key == "category":
-            values[key] = str(value)
     return values
 
 
