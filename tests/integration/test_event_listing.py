@@ -88,7 +88,7 @@ def test_default_ordering_pages_cross_from_upcoming_to_past(client: TestClient[L
     upcoming = [factory.event(org, starts_in=dt.timedelta(days=d)) for d in (1, 2, 3)]
     past = [factory.event(org, starts_in=dt.timedelta(days=-d), status="completed") for d in (1, 2, 3)]
     pages = [ids(client.get(f"/api/events/?page_size=2&page={page}")) for page in (1, 2, 3)]
-    assert [event for page in pages for event in page] == [e for e in upcoming + past]
+    assert [event for page in pages for event in page] == upcoming + past
 
 
 # --- envelope ---

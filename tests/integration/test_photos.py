@@ -3,8 +3,8 @@ without their metadata, thumbnailed by the real worker, deleted with their files
 
 from __future__ import annotations
 
-import re
 import io
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
