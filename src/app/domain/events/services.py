@@ -120,8 +120,11 @@ class EventService:
             raise ValidationFailed(errors)
         if merged["max_participants"] < event.participants_count:
             raise Conflict("capacity_below_confirmed", confirmed=event.participants_count)
-        moved = any(field in changes and changes[field] != getattr(event, field) for field in NOTICEABLE_FIELDS)
-        for field, value in changes.items():
+        changed = {field: value for field, value in changes.items() if value != getattr(event, field)}
+        if not changed:
+            return event  # an empty edit (or one that sends what is there) changes nothing, `updated_at` included
+        moved = any(field in changed for field in NOTICEABLE_FIELDS)
+        for field, value in changed.items():
             setattr(event, field, value)
         event.search_text = search_text(event.title, event.description, event.city)
         event.updated_at = utcnow()
