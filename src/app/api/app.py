@@ -30,7 +30,7 @@ from app.api.impact import ImpactController, MonthlyReportController, ReportCont
 from app.api.metrics import Metrics, MetricsController, RequestMetrics, orm_pool_figures, read_pool_figures
 from app.api.middleware import EdgeMiddleware, NulCharacterGuard
 from app.api.notifications import NotificationController
-from app.api.openapi import document_optional_bodies
+from app.api.openapi import tidy_document
 from app.api.photos import PhotoController, PictureController
 from app.api.rate_limits import RateLimiter, RateLimitMiddleware
 from app.api.resources import ResourceController
@@ -139,7 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=settings.debug,
         logging_config=None,  # app.config.logging owns the handlers; Litestar's would replace the root's
     )
-    document_optional_bodies(app.openapi_schema)
+    tidy_document(app.openapi_schema)
     # Outside the router, not in `middleware=[...]`: Litestar runs that stack per route, so a 404/405 from
     # routing would leave without the headers and its log lines without the request id.
     app.asgi_handler = EdgeMiddleware(

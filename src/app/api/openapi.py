@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from http import HTTPStatus
 
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPI, OpenAPIType, RequestBody, Schema
 
 from app.api.errors import PROBLEM_MEDIA_TYPE, Problem
+from app.domain.ids import MAX_ID
 
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
@@ -24,7 +26,34 @@ def problems(*statuses: int, **descriptions: str) -> dict[int, ResponseSpec]:
     }
 
 
-def document_optional_bodies(document: OpenAPI) -> None:
+def tidy_document(document: OpenAPI) -> None:
+    """What Litestar's generated document needs before clients read it."""
+    _document_optional_bodies(document)
+    _document_ids(document)
+
+
+def _document_ids(document: OpenAPI) -> None:
+    """An id's bounds (1 .. bigint) come out as floats (`9.223372036854776e+18`, which is not even the bound):
+    ids are documented as `integer` with `minimum: 1` (bigint's bound is PostgreSQL's business)."""
+    seen: set[int] = set()
+
+    def visit(node: object) -> None:
+        if id(node) in seen or isinstance(node, str | int | float | bool | None):
+            return
+        seen.add(id(node))
+        if isinstance(node, Schema) and node.maximum is not None and int(node.maximum) >= MAX_ID:
+            node.maximum = None
+            node.minimum = 1
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list | tuple) else None
+        if children is None and dataclasses.is_dataclass(node):
+            children = [getattr(node, field.name) for field in dataclasses.fields(node)]
+        for child in children or ():
+            visit(child)
+
+    visit(document)
+
+
+def _document_optional_bodies(document: OpenAPI) -> None:
     """Litestar documents every request body as required. A body declared `X | None = None` (an action whose
     fields are all optional) is documented as what it is: an optional `X`."""
     for path_item in (document.paths or {}).values():

@@ -1,0 +1,69 @@
+"""The OpenAPI document tells generated clients the truth about ids: integers, with integer examples."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import TestClient
+
+ID_FIELDS = {"id", "category", "parent", "event", "user", "organizer_id", "user_id", "interests"}
+# Fields of those names that are not ids: a participation history names the event's category.
+NOT_IDS = {("HistoryEvent", "category")}
+
+
+def _types(schema: dict[str, Any]) -> set[str]:
+    variants = schema.get("oneOf") or schema.get("anyOf") or [schema]
+    found = set()
+    for variant in variants:
+        if variant.get("type") == "array":
+            found |= _types(variant["items"])
+        elif "type" in variant:
+            found.add(variant["type"])
+        elif "$ref" in variant:
+            found.add("object")
+    return found - {"null"}
+
+
+def _examples(node: Any) -> list[Any]:
+    if isinstance(node, dict):
+        found = [node["value"]] if set(node) >= {"value"} and "summary" in node else []
+        return found + [example for child in node.values() for example in _examples(child)]
+    if isinstance(node, list):
+        return [example for child in node for example in _examples(child)]
+    return []
+
+
+def _ids_in(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        own = [
+            v for k, v in value.items() if k in {"id", "organizer_id"} or (k == "category" and not isinstance(v, dict))
+        ]
+        return own + [found for child in value.values() for found in _ids_in(child)]
+    if isinstance(value, list):
+        return [found for child in value for found in _ids_in(child)]
+    return []
+
+
+def test_every_id_is_documented_as_a_positive_integer(client: TestClient[Litestar]) -> None:
+    document = client.get("/schema/openapi.json").json()
+    assert "uuid" not in str(document).lower()
+    for name, schema in document["components"]["schemas"].items():
+        for field, definition in schema.get("properties", {}).items():
+            if field in ID_FIELDS and (name, field) not in NOT_IDS and _types(definition) != {"object"}:
+                assert _types(definition) == {"integer"}, (name, field, definition)
+    for template, item in document["paths"].items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"].endswith("_id"):
+                    assert parameter["schema"]["type"] == "integer", (template, parameter)
+                    assert parameter["schema"]["minimum"] == 1 and "maximum" not in parameter["schema"]
+                    assert re.fullmatch(rf".*\{{{parameter['name']}\}}.*", template)
+
+
+def test_the_examples_use_integer_ids(client: TestClient[Litestar]) -> None:
+    document = client.get("/schema/openapi.json").json()
+    ids = _ids_in(_examples(document["paths"]))
+    assert ids, "the document has examples with ids"
+    assert all(isinstance(value, int) and not isinstance(value, bool) and value > 0 for value in ids), ids
