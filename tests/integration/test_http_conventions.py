@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from unittest.mock import ANY
 
 import pytest
@@ -164,3 +165,26 @@ def test_a_null_character_in_a_body_is_a_400_and_changes_nothing(
 )
 def test_out_of_range_pages_and_months_are_a_400(client: TestClient[Litestar], path: str) -> None:
     assert client.get(path).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body", [b"[" * 200 + b"]" * 200, b"[" * 20_000, b'{"a":' * 5_000 + b"1" + b"}" * 5_000], ids=["200", "20k", "obj"]
+)
+def test_a_deeply_nested_body_is_a_400_on_every_operation(
+    client: TestClient[Litestar], factory: Factory, body: bytes
+) -> None:
+    staff = factory.user("equipe", is_staff=True)
+    event_id = factory.event(staff)
+    document = client.get("/schema/openapi.json").json()
+    answers = {}
+    for template, item in document["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" not in operation or "application/json" not in operation["requestBody"]["content"]:
+                continue
+            url = template.replace("{event_id}", str(event_id))
+            url = re.sub(r"\{\w+\}", "1", url) + "/"
+            response = client.request(
+                method.upper(), url, content=body, headers={"Content-Type": "application/json", **factory.auth(staff)}
+            )
+            answers[f"{method} {template}"] = response.status_code
+    assert answers and all(400 <= status < 500 for status in answers.values()), answers

@@ -191,6 +191,9 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    if isinstance(exc, RecursionError) and "deserializ" in str(exc):
+        # msgspec gives up on a body nested deeper than Python's stack allows (`[[[[…`): the client's doing.
+        return problem_response(request, 400, "json_too_deep")
     logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error")
 

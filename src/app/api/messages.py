@@ -18,6 +18,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "validation_failed": ("Os dados enviados são inválidos.", "The submitted data is invalid."),
     "body_required": ("O corpo da requisição (JSON) é obrigatório.", "A JSON request body is required."),
     "malformed_json": ("O corpo da requisição não é um JSON válido.", "The request body is not valid JSON."),
+    "json_too_deep": (
+        "O corpo da requisição tem níveis demais de aninhamento.",
+        "The request body is nested too deeply.",
+    ),
     "nul_character": (
         "O caractere nulo (\\u0000) não é aceito em textos.",
         "The null character (\\u0000) is not accepted in text.",
