@@ -313,14 +313,18 @@ def test_profile_update_with_bad_values_changes_nothing(client: TestClient[Lites
         ({"city": "Santos", "state": "São Paulo"}, "state"),
         ({"city": "Santos", "birth_date": "2999-01-01"}, "birth_date"),
         ({"city": "Santos", "notification_preferences": {"spam": True}}, "notification_preferences"),
-        ({"city": "Santos", "interests": ["not-a-uuid"]}, "interests"),
+        ({"city": "Santos", "interests": ["not-a-number"]}, "interests"),
+        ({"city": "Santos", "bio": "Oi", "interests": [1, 999_999]}, "interests"),  # no category has that id
         ({"city": "Santos", "is_public_profile": "yes"}, "is_public_profile"),
         ({"city": "Santos", "bio": "x" * 2001}, "bio"),
     ]:
         response = client.patch("/api/users/profile/update/", json=body, headers=auth)
         assert response.status_code == 400, body
         assert response.json()["errors"][0]["field"].startswith(field), response.json()
-    assert factory.scalar("SELECT city FROM user_profiles WHERE user_id = :id", id=user_id) == ""
+    profile = factory.execute("SELECT city, bio, interests FROM user_profiles WHERE user_id = :id", id=user_id).one()
+    assert tuple(profile) == ("", "", [])
+    known = client.patch("/api/users/profile/update/", json={"interests": [2, 1]}, headers=auth)
+    assert known.status_code == 200 and known.json()["interests"] == [2, 1]
 
 
 def test_public_profile_honours_privacy(client: TestClient[Litestar], factory: Factory) -> None:

@@ -42,6 +42,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The field {field} must have at most {max} characters.",
     ),
     "too_many": ("O campo {field} aceita no máximo {max} itens.", "The field {field} accepts at most {max} items."),
+    "unknown_categories": (
+        "O campo {field} tem categorias que não existem: {ids}.",
+        "The field {field} names categories that do not exist: {ids}.",
+    ),
     "unknown_keys": (
         "O campo {field} tem chaves desconhecidas: {keys}.",
         "The field {field} has unknown keys: {keys}.",

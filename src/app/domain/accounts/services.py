@@ -23,6 +23,7 @@ from app.domain.accounts.schemas import (
 )
 from app.domain.accounts.tokens import TokenCodec
 from app.domain.errors import AuthenticationFailed, FieldError, NotFound, ValidationFailed
+from app.domain.events.models import EventCategory
 from app.domain.impact.services import StatisticsService
 from app.domain.time import utcnow
 
@@ -195,6 +196,12 @@ class AccountService:
 
     async def update_profile(self, user: User, data: ProfileUpdate) -> User:
         errors = _profile_problems(data)
+        if isinstance(data.interests, list) and not errors:
+            known = set(
+                await self.session.scalars(select(EventCategory.id).where(EventCategory.id.in_(data.interests)))
+            )
+            if unknown := sorted(set(data.interests) - known):
+                errors.append(FieldError("interests", "unknown_categories", {"ids": ", ".join(map(str, unknown))}))
         if errors:
             raise ValidationFailed(errors)
         for field in ("first_name", "last_name"):
