@@ -58,7 +58,7 @@ def test_joining_twice_is_409_and_changes_nothing(client: TestClient[Litestar], 
 def test_the_organizer_cannot_join(client: TestClient[Litestar], factory: Factory) -> None:
     organizer = factory.user("org")
     event_id = factory.event(organizer)
-    assert join(client, factory, event_id, organizer).status_code == 409
+    assert join(client, factory, event_id, organizer).status_code == 403
     assert counters(factory, event_id) == (0, 0, 0)
 
 

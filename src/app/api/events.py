@@ -385,8 +385,8 @@ class EventController(Controller):
             403,
             404,
             409,
-            s403="Outside the event's age limits",
-            s409="Already joined, registration closed, or the organizer",
+            s403="The event's organizer, or outside its age limits",
+            s409="Already joined, or registration closed",
         ),
     )
     async def join(

@@ -77,7 +77,7 @@ class ParticipationService:
         if not event.visible_to(user):
             raise NotFound("event_not_found")
         if event.organizer_id == user.id:
-            raise Conflict("organizer_cannot_join")
+            raise PermissionDenied("organizer_cannot_join")  # SPEC §3: "not the organizer" is a permission rule
         now = utcnow()
         if not registration_open(event, now):
             raise Conflict("registration_closed")
