@@ -231,11 +231,13 @@ def test_a_volunteer_changes_then_withdraws_their_pledge(client: TestClient[Lite
     pledge(client, factory, event_id, resource_id, bruno, 5)
     assert totals(pledge(client, factory, event_id, resource_id, ana, 5)) == (10, True, 5)
     assert factory.count("resource_pledges", "user_id = :u", u=ana) == 1  # replaced, not added
-    assert totals(pledge(client, factory, event_id, resource_id, ana, 0)) == (5, False, None)
+    withdraw = f"{resources_of(event_id)}{resource_id}/pledge/"
+    assert totals(client.delete(withdraw, headers=factory.auth(ana))) == (5, False, None)
     assert factory.count("resource_pledges", "user_id = :u", u=ana) == 0
     # Nothing left to withdraw.
-    again = pledge(client, factory, event_id, resource_id, ana, 0)
+    again = client.delete(withdraw, headers=factory.auth(ana))
     assert again.status_code == 404 and again.json()["code"] == "pledge_not_found"
+    assert client.delete(withdraw).status_code == 401
     assert stored(factory, resource_id) == (5, 5)
 
 
@@ -263,9 +265,17 @@ def test_lowering_the_quantity_needed_below_the_pledges_makes_it_fully_provided(
 
 
 @pytest.mark.parametrize(
-    "body", [{"quantity": -1}, {"quantity": -100}, {"quantity": "dois"}, {"quantity": None}, {"quantity": 1.5}, {}]
+    "body",
+    [
+        {"quantity": 0},
+        {"quantity": -1},
+        {"quantity": -100},
+        {"quantity": "dois"},
+        {"quantity": None},
+        {"quantity": 1.5},
+    ],
 )
-def test_a_negative_or_bad_pledge_is_400_and_changes_nothing(
+def test_a_quantity_that_is_not_a_positive_integer_is_400_naming_it_and_changes_nothing(
     client: TestClient[Litestar], factory: Factory, body: dict[str, Any]
 ) -> None:
     organizer = factory.user("org")
@@ -276,6 +286,7 @@ def test_a_negative_or_bad_pledge_is_400_and_changes_nothing(
     path = f"{resources_of(event_id)}{resource_id}/pledge/"
     answer = client.post(path, json=body, headers=factory.auth(volunteer))
     assert answer.status_code == 400, answer.text
+    assert [error["field"] for error in answer.json()["errors"]] == ["quantity"]
     assert stored(factory, resource_id) == (2, 2)
     assert factory.scalar("SELECT quantity FROM resource_pledges WHERE user_id = :u", u=volunteer) == 2
 

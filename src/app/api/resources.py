@@ -110,7 +110,7 @@ class ResourceController(Controller):
         summary="Pledge to bring a resource",
         security=BEARER,
         status_code=200,
-        responses=problems(400, 401, 404, s404="Event or resource not found, or no pledge to withdraw"),
+        responses=problems(400, 401, 404, s404="Event or resource not found"),
     )
     async def pledge(
         self,
@@ -120,9 +120,27 @@ class ResourceController(Controller):
         resources: NamedDependency[ResourceService],
         current_user: NamedDependency[User],
     ) -> ResourceRead:
-        """Anyone who can see the event. `quantity` is the caller's whole pledge: it replaces an earlier one, and 0
-        withdraws it. Pledges are not capped by `quantity_needed`: over-provision shows in `quantity_provided`."""
+        """Anyone who can see the event. `quantity` (at least 1) is the caller's whole pledge: it replaces an earlier
+        one. Pledges are not capped by `quantity_needed`: over-provision shows in `quantity_provided`."""
         return resource_read(await resources.pledge(event_id, resource_id, current_user, data.quantity))
+
+    @delete(
+        "/{resource_id:int}/pledge/",
+        operation_id="withdrawPledge",
+        summary="Withdraw the caller's pledge",
+        security=BEARER,
+        status_code=200,
+        responses=problems(401, 404, s404="Event or resource not found, or no pledge to withdraw"),
+    )
+    async def withdraw_pledge(
+        self,
+        event_id: PathId,
+        resource_id: PathId,
+        resources: NamedDependency[ResourceService],
+        current_user: NamedDependency[User],
+    ) -> ResourceRead:
+        """The resource as it is without the caller's pledge (`my_pledge` null)."""
+        return resource_read(await resources.withdraw(event_id, resource_id, current_user))
 
 
 def resource_read(found: PledgedResource) -> ResourceRead:

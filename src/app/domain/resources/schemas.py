@@ -48,6 +48,6 @@ class ResourceRead(msgspec.Struct, kw_only=True):
 
 
 class PledgeRequest(msgspec.Struct, kw_only=True):
-    """The caller's whole pledge (it replaces any earlier one); 0 withdraws it."""
+    """The caller's whole pledge (it replaces any earlier one). Withdrawing is `DELETE …/pledge/`."""
 
-    quantity: Annotated[int, Meta(ge=0, le=1_000_000)]
+    quantity: Annotated[int, Meta(ge=1, le=1_000_000)]

@@ -83,19 +83,15 @@ class ResourceService:
         await self.session.flush()
 
     async def pledge(self, event_id: int, resource_id: int, user: User, quantity: int) -> PledgedResource:
-        """Anyone who can see the event pledges `quantity` (replacing their earlier pledge); 0 withdraws it."""
-        if quantity < 0:
+        """Anyone who can see the event pledges `quantity` (at least 1), replacing their earlier pledge."""
+        if quantity < 1:
             raise ValidationFailed.single("quantity", "out_of_range")
         await self._visible_event(event_id, user)
         # Lock the resource row: the total is read and changed in one step.
         resource = await self._resource(event_id, resource_id, lock=True)
         pledge = await self._pledge(resource.id, user.id)
         now = utcnow()
-        if quantity == 0:
-            if pledge is None:
-                raise NotFound("pledge_not_found")
-            await self._withdraw(resource, pledge)
-        elif pledge is None:
+        if pledge is None:
             self.session.add(ResourcePledge(resource_id=resource.id, user_id=user.id, quantity=quantity))
             resource.quantity_provided += quantity
         else:
@@ -104,7 +100,18 @@ class ResourceService:
             pledge.updated_at = now
         resource.updated_at = now
         await self.session.flush()
-        return PledgedResource(resource, quantity or None)
+        return PledgedResource(resource, quantity)
+
+    async def withdraw(self, event_id: int, resource_id: int, user: User) -> PledgedResource:
+        """The caller takes their pledge back; 404 when they had none."""
+        await self._visible_event(event_id, user)
+        resource = await self._resource(event_id, resource_id, lock=True)
+        pledge = await self._pledge(resource.id, user.id)
+        if pledge is None:
+            raise NotFound("pledge_not_found")
+        await self._withdraw(resource, pledge)
+        await self.session.flush()
+        return PledgedResource(resource, None)
 
     async def withdraw_pledges(self, user_id: int, *, of_events_starting_after: dt.datetime) -> None:
         """Take back every pledge of the user to events that have not started (an erased account)."""
