@@ -14,6 +14,7 @@ import qrcode.image.svg
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -587,7 +588,11 @@ class EventController(Controller):
         summary="Delete (or cancel) an event",
         security=BEARER,
         status_code=200,
-        responses=problems(401, 403, 404),
+        responses={
+            200: ResponseSpec(EventDetail, description="It had participants: cancelled instead, and answered"),
+            204: ResponseSpec(None, description="Nobody had joined: erased"),
+            **problems(401, 403, 404),
+        },
     )
     async def delete_event(
         self,

@@ -6,7 +6,15 @@ import dataclasses
 from http import HTTPStatus
 
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPI, OpenAPIType, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Reference,
+    RequestBody,
+    Schema,
+)
 
 from app.api.errors import PROBLEM_MEDIA_TYPE, Problem
 from app.domain.ids import MAX_ID
@@ -30,6 +38,22 @@ def tidy_document(document: OpenAPI) -> None:
     """What Litestar's generated document needs before clients read it."""
     _document_optional_bodies(document)
     _document_ids(document)
+    _document_validation_problems(document)
+
+
+def _document_validation_problems(document: OpenAPI) -> None:
+    """Litestar adds its own 400 (`{status_code, detail, extra}` as `application/json`) to operations with
+    parameters; what the API sends is a problem (`application/problem+json`), as for every other error."""
+    problem = problems(400)[400]
+    for path_item in (document.paths or {}).values():
+        for operation in (path_item.get, path_item.post, path_item.put, path_item.patch, path_item.delete):
+            responses = operation.responses if operation else None
+            default = (responses or {}).get("400")
+            if isinstance(default, OpenAPIResponse) and "application/json" in (default.content or {}):
+                default.description = problem.description
+                default.content = {
+                    PROBLEM_MEDIA_TYPE: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))
+                }
 
 
 def _document_ids(document: OpenAPI) -> None:

@@ -1,4 +1,4 @@
-"""The OpenAPI document tells generated clients the truth about ids: integers, with integer examples."""
+"""The OpenAPI document tells generated clients the truth: integer ids with integer examples, problems for errors."""
 
 from __future__ import annotations
 
@@ -67,3 +67,20 @@ def test_the_examples_use_integer_ids(client: TestClient[Litestar]) -> None:
     ids = _ids_in(_examples(document["paths"]))
     assert ids, "the document has examples with ids"
     assert all(isinstance(value, int) and not isinstance(value, bool) and value > 0 for value in ids), ids
+
+
+def test_every_error_is_documented_as_a_problem_and_no_success_as_nullable(client: TestClient[Litestar]) -> None:
+    document = client.get("/schema/openapi.json").json()
+    for template, item in document["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                content = response.get("content", {})
+                if int(status) >= 400:
+                    assert set(content) == {"application/problem+json"}, (method, template, status)
+                    assert content["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+                for media in content.values():
+                    variants = media.get("schema", {}).get("oneOf", [])
+                    assert {"type": "null"} not in variants, (method, template, status)
+    erase = document["paths"]["/api/events/{event_id}"]["delete"]["responses"]
+    assert erase["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/EventDetail"}
+    assert "content" not in erase["204"]
