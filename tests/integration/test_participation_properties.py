@@ -136,7 +136,7 @@ class World:
         ).one()
         statuses = {index[row.user_id]: row.status for row in rows}
         waitlist = [index[row.user_id] for row in rows if row.status == "waitlisted"]
-        return event.max_participants, statuses, tuple(event[1:]), waitlist  # type: ignore[return-value]
+        return event.max_participants, statuses, tuple(event[1:]), waitlist
 
 
 def expected_state(model: Model) -> tuple[int, dict[int, str], tuple[int, int, int], list[int]]:
