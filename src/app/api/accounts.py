@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Controller, MediaType, Request, Response, get, patch, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -245,7 +246,10 @@ class UserController(Controller):
         summary="Download all the caller's data (LGPD)",
         security=BEARER,
         media_type=MediaType.JSON,
-        responses=problems(401),
+        responses={
+            200: ResponseSpec(dict[str, Any], description="Every row that names the caller, table by table"),
+            **problems(401),
+        },
     )
     async def export(
         self, current_user: NamedDependency[User], privacy: NamedDependency[PrivacyService]
