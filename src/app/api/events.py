@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import asyncpg
 import msgspec
@@ -176,7 +176,7 @@ class EventController(Controller):
         page_size: OptionalPageSize = None,
         limit: LimitAlias = None,
         category: Annotated[str | None, QueryParameter(description="Category id or name", max_length=100)] = None,
-        status: FromQuery[EventStatus | None] = None,
+        status: Annotated[str | None, QueryParameter(description="draft, published, cancelled or completed")] = None,
         city: Annotated[str | None, QueryParameter(max_length=100)] = None,
         state_code: Annotated[str | None, QueryParameter(name="state", max_length=2, description="UF, e.g. SP")] = None,
         start_after: FromQuery[dt.datetime | None] = None,
@@ -196,6 +196,10 @@ class EventController(Controller):
         lag behind the latest writes by up to LIST_COUNT_TTL_SECONDS (1 s by default). Anonymous pages are cached for
         up to CACHE_TTL_SECONDS (`X-Cache: hit|miss`); a write that changes them is seen at once."""
         settings: Settings = request.app.state.settings
+        # The web app sends every filter, empty when none is chosen (`?category=&city=&status=`): empty is no filter.
+        category, status, city, state_code = (value or None for value in (category, status, city, state_code))
+        if status is not None and status not in get_args(EventStatus):
+            raise ValidationFailed.single("status", "invalid_choice", value=status)
         category_id, category_name = _category_filter(category)
         if (latitude is None) != (longitude is None):
             raise ValidationFailed.single("longitude" if longitude is None else "latitude", "required_with_coordinates")
