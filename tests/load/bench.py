@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from uuid import UUID
 
 import psycopg
 
@@ -60,7 +59,7 @@ SAO_PAULO_CENTRE = (-23.5505, -46.6333)
 class Dataset:
     """What the request generators draw from: the seeded events, read once."""
 
-    published_ids: Sequence[UUID]  # published public events: visible in detail and nearby
+    published_ids: Sequence[int]  # published public events: visible in detail and nearby
     listed_count: int  # events in the anonymous list
     rng: random.Random
 

@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import psycopg
 
@@ -29,10 +28,9 @@ from app.config.database import create_engine, create_session_maker
 from app.domain.impact.models import EVERY_CATEGORY
 from app.domain.impact.periods import period_start
 from app.domain.impact.queries import ImpactQueries, Slice
-from tests.load.seed import libpq_url
+from tests.load.seed import LIMPEZA, libpq_url
 from tests.support.settings import make_settings
 
-CLEANUP = UUID("6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01")
 RUNS = 20
 
 
@@ -73,7 +71,7 @@ def seed(connection: psycopg.Connection, users: int) -> int:
             required_tools, provided_tools, what_to_bring, cover_image_url, participants_count, waitlist_count,
             pending_count, search_text, created_at, updated_at)
         SELECT 'Bench ' || i, '',
-            (SELECT id FROM event_categories ORDER BY id OFFSET i %% 4 LIMIT 1), %(organizer)s, '', -23.5, -46.6,
+            1 + i %% 4, %(organizer)s, '', -23.5, -46.6,
             'São Paulo', 'SP', now() - i * interval '43 hours',
             now() - i * interval '43 hours' + interval '3 hours', 'America/Sao_Paulo', 1000, 16, 'completed', true,
             false, '', '', '', '', 0, 0, 0, '', now(), now()
@@ -132,7 +130,7 @@ def seed(connection: psycopg.Connection, users: int) -> int:
         "SELECT user_id FROM user_profiles p JOIN users u ON u.id = p.user_id WHERE u.username = 'lb_bench_500'"
     ).fetchone()
     assert some_user is not None
-    return UUID(str(some_user[0]))
+    return int(some_user[0])
 
 
 async def timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, float]:
@@ -166,9 +164,9 @@ async def main() -> None:
                 now = dt.datetime.now(dt.UTC)
                 for period in ("all", "year", "month"):
                     start = period_start(period, now, "America/Sao_Paulo")
-                    for category in (EVERY_CATEGORY, CLEANUP):
+                    for category in (EVERY_CATEGORY, LIMPEZA):
                         board = Slice(period=period, period_start=start, category_key=category)
-                        label = f"{period:5} {'Limpeza' if category == CLEANUP else 'every category':14}"
+                        label = f"{period:5} {'Limpeza' if category == LIMPEZA else 'every category':14}"
                         count, _ = await queries.leaderboard(board, offset=0, limit=1)
                         for name, offset in (("page 1", 0), ("page 200", 3980)):
                             median, worst = await timed(partial(queries.leaderboard, board, offset=offset, limit=20))

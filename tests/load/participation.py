@@ -25,7 +25,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
-from uuid import UUID, uuid4
 
 import httpx
 import psycopg
@@ -46,7 +45,7 @@ from tests.load.driver import (
     probe,
     run_wrk,
 )
-from tests.load.seed import LOAD_USER_PATTERNS, libpq_url
+from tests.load.seed import LIMPEZA, LOAD_USER_PATTERNS, libpq_url
 
 TOKEN_LIFETIME = dt.timedelta(hours=2)
 # Users old enough for any event they are sent to (the seed gives ~80% of them a birth date); events that
@@ -79,7 +78,7 @@ def volunteer_ids(conn: psycopg.Connection[Any]) -> list[int]:
     return [row[0] for row in rows]
 
 
-def mint_tokens(secret: str, user_ids: Sequence[UUID]) -> list[str]:
+def mint_tokens(secret: str, user_ids: Sequence[int]) -> list[str]:
     """Access tokens as the API issues them (HS256, 2 h), signed with the API's JWT_SECRET."""
     codec = TokenCodec(
         secret=secret, algorithm="HS256", access_lifetime=TOKEN_LIFETIME, refresh_lifetime=dt.timedelta(days=1)
@@ -117,7 +116,7 @@ class Pair:
     token: str
 
 
-def open_events(conn: psycopg.Connection[Any], users: Sequence[UUID], spots: int) -> list[int]:
+def open_events(conn: psycopg.Connection[Any], users: Sequence[int], spots: int) -> list[int]:
     """Published public events without approval, open for registration well past the run, admitting MIN_AGE,
     with at least `spots` places not held by anyone outside `users`."""
     rows = conn.execute(
@@ -157,7 +156,7 @@ def plan_pairs(ctx: RunContext) -> list[Pair] | str:
     ]
 
 
-def reset_participations(database_url: str, users: Sequence[UUID], events: Sequence[UUID]) -> None:
+def reset_participations(database_url: str, users: Sequence[int], events: Sequence[int]) -> None:
     """One transaction: drop the users' participations, then recount every event they touched (and `events`)
     from event_participants, so the next run starts from a consistent, empty state."""
     with psycopg.connect(libpq_url(database_url)) as conn:
@@ -181,7 +180,7 @@ def reset_participations(database_url: str, users: Sequence[UUID], events: Seque
         )
 
 
-def miscounted_events(database_url: str, events: Sequence[UUID]) -> int:
+def miscounted_events(database_url: str, events: Sequence[int]) -> int:
     """Events whose counters disagree with their event_participants rows."""
     with psycopg.connect(libpq_url(database_url)) as conn:
         row = conn.execute(
@@ -310,16 +309,16 @@ def first_load_user(conn: psycopg.Connection[Any]) -> int:
     ).fetchone()
     if row is None:
         raise SystemExit("No load users: seed the database first (python -m tests.load.seed).")
-    return UUID(str(row[0]))
+    return int(row[0])
 
 
-def race_event_row(organizer: int, category: int, now: dt.datetime) -> dict[str, Any]:
+def race_event_row(organizer: int, now: dt.datetime) -> dict[str, Any]:
     """A published public event in São Paulo, two days ahead, 50 spots, no approval, no age limit."""
     start = now + dt.timedelta(days=2)
     title = f"{RACE_TITLE} {now:%Y-%m-%d %H:%M:%S}"
     description = "Evento criado pelo benchmark de carga (capacity_race) e apagado ao final."
     return {
-        "id": uuid4(), "title": title, "description": description, "category_id": category,
+        "title": title, "description": description, "category_id": LIMPEZA,
         "organizer_id": organizer, "address": "Praça da Sé, 1", "latitude": -23.5505, "longitude": -46.6333,
         "city": "São Paulo", "state": "SP", "start_date": start, "end_date": start + dt.timedelta(hours=3),
         "registration_deadline": None, "timezone": "America/Sao_Paulo", "max_participants": RACE_CAPACITY,
@@ -335,17 +334,15 @@ def create_race_event(database_url: str) -> int:
     with psycopg.connect(libpq_url(database_url)) as conn:
         organizer = first_load_user(conn)
         conn.execute("DELETE FROM events WHERE organizer_id = %s AND title LIKE %s", (organizer, RACE_TITLE + " %"))
-        category = conn.execute("SELECT id FROM event_categories ORDER BY name LIMIT 1").fetchone()
-        if category is None:
-            raise SystemExit("event_categories is empty: is the database migrated?")
-        row = race_event_row(organizer, category[0], dt.datetime.now(dt.UTC))
-        conn.execute(
-            sql.SQL("INSERT INTO events ({}) VALUES ({})").format(
+        row = race_event_row(organizer, dt.datetime.now(dt.UTC))
+        inserted = conn.execute(
+            sql.SQL("INSERT INTO events ({}) VALUES ({}) RETURNING id").format(
                 sql.SQL(", ").join(map(sql.Identifier, row)), sql.SQL(", ").join(map(sql.Placeholder, row))
             ),
             row,
-        )
-    return UUID(str(row["id"]))
+        ).fetchone()
+    assert inserted is not None  # INSERT … RETURNING gives the row it inserted
+    return int(inserted[0])
 
 
 def delete_race_event(database_url: str, event_id: int) -> None:
@@ -379,7 +376,7 @@ async def join_once(client: httpx.AsyncClient, path: str, user_id: int, token: s
 
 
 async def join_worker(
-    client: httpx.AsyncClient, path: str, queue: asyncio.Queue[tuple[UUID, str]], attempts: list[Attempt]
+    client: httpx.AsyncClient, path: str, queue: asyncio.Queue[tuple[int, str]], attempts: list[Attempt]
 ) -> None:
     """Take volunteers off the queue until it is empty: each joins exactly once."""
     while True:
@@ -390,8 +387,8 @@ async def join_worker(
         attempts.append(await join_once(client, path, user_id, token))
 
 
-async def race(url: str, event_id: int, volunteers: Sequence[tuple[UUID, str]], concurrency: int) -> RaceRun:
-    queue: asyncio.Queue[tuple[UUID, str]] = asyncio.Queue()
+async def race(url: str, event_id: int, volunteers: Sequence[tuple[int, str]], concurrency: int) -> RaceRun:
+    queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
     for volunteer in volunteers:
         queue.put_nowait(volunteer)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)

@@ -33,13 +33,12 @@ from typing import Any
 import psycopg
 from aiosmtpd.controller import Controller
 
-from tests.load.seed import libpq_url
+from tests.load.seed import LIMPEZA, libpq_url
 from tests.support.smtp import free_port
 
 USERNAME_PREFIX = "remind_user_"
 ORGANIZER = "remind_org"
 EMAIL_DOMAIN = "remind.example"
-LIMPEZA = "6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01"  # shipped by migration 0004
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 300

@@ -4,9 +4,11 @@
         [--users 2000] [--reset]
 
 Rows are generated in Python from a fixed random seed and written with `COPY ... FROM STDIN`, so a full
-run takes seconds. Load users are `load_user_0001`… (`…@load.example`, password `Carga-verde-2026`); load
-events are the events they organise. A second run refuses to touch the database unless `--reset` is given,
-which first deletes the load users, their events and whatever references them.
+run takes seconds. Their ids come from the identity columns, in insertion order: the same seed gives the same
+rows in the same order (a reseeded database numbers them on from its last id). Load users are
+`load_user_0001`… (`…@load.example`, password `Carga-verde-2026`); load events are the events they organise.
+A second run refuses to touch the database unless `--reset` is given, which first deletes the load users,
+their events and whatever references them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import math
 import random
 import sys
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,6 +41,7 @@ JITTER_DEGREES = 0.15
 HORIZON_DAYS = 180
 UPCOMING_SHARE = 0.60
 ORGANIZER_SHARE = 0.15
+LIMPEZA = 1  # categories have stable ids (migration 0015): Limpeza 1, Plantio 2, Monitoramento 3, Educação 4
 
 SAO_PAULO = "America/Sao_Paulo"
 MANAUS = "America/Manaus"
@@ -233,7 +235,7 @@ THEMES: tuple[Theme, ...] = (
 
 @dataclass(frozen=True)
 class Category:
-    id: uuid.UUID
+    id: int
     theme: Theme
 
 
@@ -263,10 +265,6 @@ def libpq_url(url: str) -> str:
     return f"{scheme.split('+')[0]}{sep}{rest}"
 
 
-def new_uuid(rng: random.Random) -> uuid.UUID:
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
-
-
 def username(number: int, width: int) -> str:
     return f"{USERNAME_PREFIX}{number:0{width}d}"
 
@@ -275,11 +273,11 @@ def username(number: int, width: int) -> str:
 
 
 USER_COLUMNS = (
-    "id", "username", "email", "password_hash", "first_name", "last_name", "is_staff", "is_active",
+    "username", "email", "password_hash", "first_name", "last_name", "is_staff", "is_active",
     "language", "password_changed_at", "created_at", "updated_at",
 )  # fmt: skip
 PROFILE_COLUMNS = (
-    "id", "user_id", "phone", "birth_date", "bio", "avatar_url", "city", "state", "zip_code", "interests",
+    "user_id", "phone", "birth_date", "bio", "avatar_url", "city", "state", "zip_code", "interests",
     "notification_preferences", "is_public_profile", "show_participation_history", "total_events_participated",
     "total_hours_volunteered", "created_at", "updated_at",
 )  # fmt: skip
@@ -296,12 +294,14 @@ def user_row(rng: random.Random, number: int, width: int, password_hash: str, no
     joined = now - dt.timedelta(days=rng.uniform(1, 730))
     first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     return (
-        new_uuid(rng), name, f"{name}@{EMAIL_DOMAIN}", password_hash, first_name, last_name, False, True, "pt-BR",
+        name, f"{name}@{EMAIL_DOMAIN}", password_hash, first_name, last_name, False, True, "pt-BR",
         None, joined, joined,
     )  # fmt: skip
 
 
-def profile_row(rng: random.Random, user: tuple[Any, ...], categories: Sequence[Category]) -> tuple[Any, ...]:
+def profile_row(
+    rng: random.Random, user_id: int, joined: dt.datetime, categories: Sequence[Category]
+) -> tuple[Any, ...]:
     city = rng.choices(CITIES, [c.weight for c in CITIES])[0]
     phone = f"+55 {rng.randint(11, 99)} 9{rng.randint(1000, 9999)}-{rng.randint(0, 9999):04d}"
     birth_date = (
@@ -311,9 +311,8 @@ def profile_row(rng: random.Random, user: tuple[Any, ...], categories: Sequence[
     interests = [c.id for c in rng.sample(list(categories), rng.randint(0, len(categories)))]
     events_done = rng.randint(0, 40)
     hours = Decimal(events_done * rng.choice((2, 3, 4))).quantize(Decimal("0.01"))
-    joined = user[-1]
     return (
-        new_uuid(rng), user[0], phone, birth_date, rng.choice(BIOS), "", city.name, city.state, zip_code, interests,
+        user_id, phone, birth_date, rng.choice(BIOS), "", city.name, city.state, zip_code, interests,
         Jsonb(NOTIFICATIONS), rng.random() < 0.9, rng.random() < 0.8, events_done, hours, joined, joined,
     )  # fmt: skip
 
@@ -322,7 +321,7 @@ def profile_row(rng: random.Random, user: tuple[Any, ...], categories: Sequence[
 
 
 EVENT_COLUMNS = (
-    "id", "title", "description", "category_id", "organizer_id", "address", "latitude", "longitude", "city", "state",
+    "title", "description", "category_id", "organizer_id", "address", "latitude", "longitude", "city", "state",
     "start_date", "end_date", "registration_deadline", "timezone", "max_participants", "min_age", "max_age", "status",
     "is_public", "requires_approval", "required_tools", "provided_tools", "what_to_bring", "cover_image_url",
     "participants_count", "waitlist_count", "pending_count", "search_text", "created_at", "updated_at",
@@ -379,7 +378,7 @@ def counters(rng: random.Random, status: str, capacity: int, requires_approval: 
 
 
 def event_row(
-    rng: random.Random, categories: Sequence[Category], organizers: Sequence[uuid.UUID], now: dt.datetime
+    rng: random.Random, number: int, categories: Sequence[Category], organizers: Sequence[int], now: dt.datetime
 ) -> tuple[Any, ...]:
     city = rng.choices(CITIES, [c.weight for c in CITIES])[0]
     category = rng.choice(categories)
@@ -395,10 +394,9 @@ def event_row(
     title = title_for(rng, category.theme, city, start)
     description = description_for(rng, category.theme, city, address, hours)
     created = min(now, start - dt.timedelta(days=rng.uniform(3, 60)))
-    event_id = new_uuid(rng)
-    cover = f"https://images.{EMAIL_DOMAIN}/events/{event_id}.jpg" if rng.random() < 0.3 else ""
+    cover = f"https://images.{EMAIL_DOMAIN}/events/{number:05d}.jpg" if rng.random() < 0.3 else ""
     return (
-        event_id, title, description, category.id, rng.choice(organizers), address, latitude, longitude,
+        title, description, category.id, rng.choice(organizers), address, latitude, longitude,
         city.name, city.state, start, start + dt.timedelta(hours=hours), deadline, city.timezone, capacity, 16,
         None, status, rng.random() < 0.95, requires_approval, category.theme.required_tools,
         category.theme.provided_tools, category.theme.what_to_bring, cover, participants, waitlist, pending,
@@ -407,19 +405,19 @@ def event_row(
 
 
 def event_rows(
-    rng: random.Random, count: int, categories: Sequence[Category], users: Sequence[tuple[Any, ...]], now: dt.datetime
+    rng: random.Random, count: int, categories: Sequence[Category], user_ids: Sequence[int], now: dt.datetime
 ) -> Iterator[tuple[Any, ...]]:
     # A minority of volunteers organise: most events come from a few hundred people.
-    organizers = [row[0] for row in users[: max(1, int(len(users) * ORGANIZER_SHARE))]]
-    for _ in range(count):
-        yield event_row(rng, categories, organizers, now)
+    organizers = user_ids[: max(1, int(len(user_ids) * ORGANIZER_SHARE))]
+    for number in range(1, count + 1):
+        yield event_row(rng, number, categories, organizers, now)
 
 
 # --- database ----------------------------------------------------------------------------------
 
 
 def read_categories(conn: psycopg.Connection[Any]) -> list[Category]:
-    rows = conn.execute("SELECT id, name FROM event_categories ORDER BY name").fetchall()
+    rows = conn.execute("SELECT id, name FROM event_categories ORDER BY id").fetchall()
     if not rows:
         raise SystemExit("event_categories is empty: is the database migrated?")
     categories = []
@@ -430,6 +428,12 @@ def read_categories(conn: psycopg.Connection[Any]) -> list[Category]:
 
 
 LOAD_USER_PATTERNS = (USERNAME_PREFIX.replace("_", r"\_") + "%", f"%@{EMAIL_DOMAIN}")
+
+
+def load_user_ids(conn: psycopg.Connection[Any]) -> list[int]:
+    """The load users' ids by username: the order they were inserted in."""
+    query = "SELECT id FROM users WHERE username LIKE %s AND email LIKE %s ORDER BY username"
+    return [row[0] for row in conn.execute(query, LOAD_USER_PATTERNS)]
 
 
 def load_users_exist(conn: psycopg.Connection[Any]) -> bool:
@@ -508,8 +512,13 @@ def seed(conn: psycopg.Connection[Any], *, users: int, events: int, reset: bool)
     width = max(4, len(str(users)))
     user_list = [user_row(rng, number, width, password_hash, now) for number in range(1, users + 1)]
     copy_rows(conn, "users", USER_COLUMNS, iter(user_list))
-    copy_rows(conn, "user_profiles", PROFILE_COLUMNS, (profile_row(rng, user, categories) for user in user_list))
-    written = copy_rows(conn, "events", EVENT_COLUMNS, event_rows(rng, events, categories, user_list, now))
+    user_ids = load_user_ids(conn)
+    # The last column of a user row is its updated_at: when the volunteer joined.
+    profiles = (
+        profile_row(rng, user_id, user[-1], categories) for user_id, user in zip(user_ids, user_list, strict=True)
+    )
+    copy_rows(conn, "user_profiles", PROFILE_COLUMNS, profiles)
+    written = copy_rows(conn, "events", EVENT_COLUMNS, event_rows(rng, events, categories, user_ids, now))
     return Seeded(users=len(user_list), events=written)
 
 

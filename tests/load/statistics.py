@@ -18,7 +18,6 @@ import contextlib
 import tempfile
 import time
 from pathlib import Path
-from uuid import UUID
 
 import psycopg
 from procrastinate import PsycopgConnector
@@ -30,11 +29,10 @@ from app.domain.impact.schemas import ReportWrite
 from app.domain.impact.services import ReportService
 from app.tasks.queue import app as queue
 from app.tasks.resources import TaskResources
-from tests.load.seed import libpq_url
+from tests.load.seed import LIMPEZA, libpq_url
 from tests.support.settings import make_settings
 
 PREFIX = "stats_bench_"
-CATEGORY = "6f1c1a52-0c1e-4d0a-9f43-1b2d3c4e5f01"
 
 
 def clean(connection: psycopg.Connection) -> None:
@@ -51,7 +49,7 @@ def clean(connection: psycopg.Connection) -> None:
     )
 
 
-def seed(connection: psycopg.Connection, participants: int) -> tuple[UUID, UUID]:
+def seed(connection: psycopg.Connection, participants: int) -> tuple[int, int]:
     """An organizer, `participants` volunteers, and a 3-hour event that ended yesterday, everyone checked in."""
     connection.execute(
         """
@@ -85,7 +83,7 @@ def seed(connection: psycopg.Connection, participants: int) -> tuple[UUID, UUID]
             %(n)s, 16, 'published', true, false, '', '', '', '', %(n)s, 0, 0, '', now(), now())
         RETURNING id
         """,
-        {"category": CATEGORY, "organizer": organizer[0], "n": participants},
+        {"category": LIMPEZA, "organizer": organizer[0], "n": participants},
     ).fetchone()
     assert event is not None
     connection.execute(
