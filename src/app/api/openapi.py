@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from http import HTTPStatus
 
 from litestar.openapi import ResponseSpec
@@ -39,6 +40,21 @@ def tidy_document(document: OpenAPI) -> None:
     _document_optional_bodies(document)
     _document_ids(document)
     _document_validation_problems(document)
+    _document_nullable_enums(document)
+
+
+def _document_nullable_enums(document: OpenAPI) -> None:
+    """An optional choice (`status: EventStatus | None`) comes out as `type: [null, string]` with `null` among the
+    `enum` values, which openapi-python-client turns into three copies of the enum: it is documented as a choice
+    or null (`oneOf`), which it reads as one enum, optional."""
+    for schema in _schemas(document):
+        types = schema.type if isinstance(schema.type, list) else []
+        if OpenAPIType.NULL not in types or not schema.enum or None not in schema.enum:
+            continue
+        kept = [t for t in types if t != OpenAPIType.NULL]
+        choice = Schema(type=kept[0] if len(kept) == 1 else kept, enum=[v for v in schema.enum if v is not None])
+        schema.type, schema.enum = None, None
+        schema.one_of = [choice, Schema(type=OpenAPIType.NULL)]
 
 
 def _document_validation_problems(document: OpenAPI) -> None:
@@ -59,22 +75,27 @@ def _document_validation_problems(document: OpenAPI) -> None:
 def _document_ids(document: OpenAPI) -> None:
     """An id's bounds (1 .. bigint) come out as floats (`9.223372036854776e+18`, which is not even the bound):
     ids are documented as `integer` with `minimum: 1` (bigint's bound is PostgreSQL's business)."""
-    seen: set[int] = set()
+    for schema in _schemas(document):
+        if schema.maximum is not None and int(schema.maximum) >= MAX_ID:
+            schema.maximum = None
+            schema.minimum = 1
 
-    def visit(node: object) -> None:
+
+def _schemas(document: OpenAPI) -> Iterator[Schema]:
+    """Every schema object in the document, each once (a schema may be changed before its children are visited)."""
+    seen: set[int] = set()
+    pending: list[object] = [document]
+    while pending:
+        node = pending.pop()
         if id(node) in seen or isinstance(node, str | int | float | bool | None):
-            return
+            continue
         seen.add(id(node))
-        if isinstance(node, Schema) and node.maximum is not None and int(node.maximum) >= MAX_ID:
-            node.maximum = None
-            node.minimum = 1
+        if isinstance(node, Schema):
+            yield node
         children = node.values() if isinstance(node, dict) else node if isinstance(node, list | tuple) else None
         if children is None and dataclasses.is_dataclass(node):
             children = [getattr(node, field.name) for field in dataclasses.fields(node)]
-        for child in children or ():
-            visit(child)
-
-    visit(document)
+        pending.extend(children or ())
 
 
 def _document_optional_bodies(document: OpenAPI) -> None:
