@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from litestar.openapi import ResponseSpec
@@ -9,6 +10,16 @@ from litestar.openapi.spec import Example
 from litestar.params import Body
 
 from app.domain.events.schemas import EventDetail, EventWrite
+
+
+def _a_saturday_ahead() -> str:
+    """The date of the Saturday a week or more from now: the examples stay valid (an event starts in the future)."""
+    today = dt.date.today()
+    return (today + dt.timedelta(days=7 + (5 - today.weekday()) % 7)).isoformat()
+
+
+DAY = _a_saturday_ahead()
+EVE = (dt.date.fromisoformat(DAY) - dt.timedelta(days=1)).isoformat()
 
 NEW_EVENT = {
     "title": "Mutirão de limpeza da Praia do Gonzaga",
@@ -19,9 +30,9 @@ NEW_EVENT = {
     "longitude": -46.3300,
     "city": "Santos",
     "state": "SP",
-    "start_date": "2026-12-13T09:00:00",
-    "end_date": "2026-12-13T12:00:00",
-    "registration_deadline": "2026-12-12T18:00:00",
+    "start_date": f"{DAY}T09:00:00",
+    "end_date": f"{DAY}T12:00:00",
+    "registration_deadline": f"{EVE}T18:00:00",
     "timezone": "America/Sao_Paulo",
     "max_participants": 40,
     "min_age": 16,
@@ -44,9 +55,9 @@ EVENT = {
     "organizer_id": 7,
     "organizer_name": "Ana Lima",
     "organizer_avatar": "",
-    "start_date": "2026-12-13T09:00:00-03:00",
-    "end_date": "2026-12-13T12:00:00-03:00",
-    "registration_deadline": "2026-12-12T18:00:00-03:00",
+    "start_date": f"{DAY}T09:00:00-03:00",
+    "end_date": f"{DAY}T12:00:00-03:00",
+    "registration_deadline": f"{EVE}T18:00:00-03:00",
     "max_age": None,
     "is_public": True,
     "requires_approval": False,
