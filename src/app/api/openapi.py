@@ -1,4 +1,4 @@
-"""OpenAPI helpers: documented problem responses, the bearer security requirement, optional bodies."""
+"""OpenAPI helpers: documented problem responses, the bearer security requirement, optional bodies, links."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from http import HTTPStatus
 
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
+    Link,
     OpenAPI,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
+    Operation,
     Reference,
     RequestBody,
     Schema,
@@ -41,6 +43,63 @@ def tidy_document(document: OpenAPI) -> None:
     _document_ids(document)
     _document_validation_problems(document)
     _document_nullable_enums(document)
+    _document_links(document)
+
+
+# OpenAPI links: where the ids an answer carries can be used next. Generated clients and schemathesis' stateful
+# run follow them (create → read → join → leave, and a comment or resource made on the event).
+EVENT_FROM_ANSWER = {"event_id": "$response.body#/id"}
+EVENT_FROM_PATH = {"event_id": "$request.path.event_id"}
+LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {
+    ("createEvent", "201"): {
+        name: (name, EVENT_FROM_ANSWER)
+        for name in (
+            "getEvent",
+            "updateEvent",
+            "publishEvent",
+            "joinEvent",
+            "listParticipants",
+            "addComment",
+            "addResource",
+        )
+    },
+    ("joinEvent", "201"): {
+        "leaveEvent": ("leaveEvent", {"event_id": "$response.body#/event"}),
+        "getEvent": ("getEvent", {"event_id": "$response.body#/event"}),
+    },
+    ("addComment", "201"): {
+        name: (name, EVENT_FROM_PATH | {"comment_id": "$response.body#/id"})
+        for name in ("editComment", "deleteComment")
+    },
+    ("addResource", "201"): {
+        name: (name, EVENT_FROM_PATH | {"resource_id": "$response.body#/id"})
+        for name in ("getResource", "pledgeResource", "withdrawPledge")
+    },
+}
+
+
+def _operations(document: OpenAPI) -> dict[str, Operation]:
+    found: dict[str, Operation] = {}
+    for path_item in (document.paths or {}).values():
+        for operation in (path_item.get, path_item.post, path_item.put, path_item.patch, path_item.delete):
+            if operation and operation.operation_id:
+                found[operation.operation_id] = operation
+    return found
+
+
+def _document_links(document: OpenAPI) -> None:
+    """`LINKS` on the answers they start from; a name no operation has is a mistake in `LINKS`, found at start-up."""
+    operations = _operations(document)
+    for (source, status), targets in LINKS.items():
+        response = (operations[source].responses or {}).get(status)
+        unknown = {source, *(operation_id for operation_id, _ in targets.values())} - operations.keys()
+        if unknown or not isinstance(response, OpenAPIResponse):
+            msg = f"OpenAPI links from {source} {status}: no such operation or response ({sorted(unknown)})"
+            raise RuntimeError(msg)
+        response.links = {
+            target: Link(operation_id=operation_id, parameters=dict(parameters))
+            for target, (operation_id, parameters) in targets.items()
+        }
 
 
 def _document_nullable_enums(document: OpenAPI) -> None:
