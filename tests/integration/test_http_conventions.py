@@ -71,6 +71,13 @@ def test_validation_problems_name_the_field(client: TestClient[Litestar]) -> Non
     ]
 
 
+def test_a_body_of_the_wrong_shape_is_named_body(client: TestClient[Litestar]) -> None:
+    problem = client.post("/api/token/", json=[1, 2]).json()
+    assert problem["errors"] == [
+        {"field": "body", "code": "wrong_type", "message": "O campo body deve ser do tipo object."}
+    ]
+
+
 def test_an_oversize_body_is_413_and_changes_nothing(client: TestClient[Litestar], factory: Factory) -> None:
     huge = {"username": "a" * 2_000_000, "email": "a@example.org", "password": "x", "password_confirm": "x"}
     response = client.post("/api/users/register/", json=huge)

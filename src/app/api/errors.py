@@ -123,13 +123,14 @@ _CONSTRAINT = re.compile(r"^Expected `[^`]+` (of length )?[<>]=? ?")
 def _field_error_from_decoder(text: str, key: str | None) -> FieldError:
     """Turn one msgspec/Litestar validation message into a translatable field error."""
     path_match = _AT_PATH.search(text)
-    field = "" if key in (None, "data") else key  # "data" is the request body itself
+    within = "" if key in (None, "data") else key  # "data" is the request body itself
     if path_match:
-        field = path_match.group("path").lstrip(".").replace("`", "") or field
+        within = path_match.group("path").lstrip(".").replace("`", "") or within
         text = text[: path_match.start()]
     if missing := _MISSING.match(text):
         name = missing.group("field")
-        return FieldError(f"{field}.{name}" if field else name, "required")
+        return FieldError(f"{within}.{name}" if within else name, "required")
+    field = within or ("body" if key == "data" else "")  # a body of the wrong shape is named as such
     if enum := _ENUM.match(text):
         return FieldError(field, "invalid_choice", {"value": enum.group("value").strip("'\"")})
     if _CONSTRAINT.match(text):
