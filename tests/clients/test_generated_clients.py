@@ -11,10 +11,8 @@ import datetime as dt
 import importlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import httpx
 import pytest
 
 from tests.support.database import create_database, drop_database, unique_name
+from tests.support.server import free_port, stop, wait_until_healthy
 
 CLIENTS = Path(__file__).resolve().parent
 ROOT = CLIENTS.parents[1]
@@ -35,13 +34,6 @@ PASSWORD = "Reflorestar-2026!"
 APP_VARIABLES = {"DATABASE_URL", "TEST_DATABASE_URL", "JWT_SECRET", "REDIS_URL", "SMTP_HOST", "APP_ENV", "DATA_DIR"}
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def run(command: list[str | Path], *, timeout: float, **options: Any) -> subprocess.CompletedProcess[str]:
@@ -86,24 +78,10 @@ def api_url(database_server: str, template_database: str, tmp_path_factory: pyte
     with log.open("ab") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=output, cwd=ROOT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{url}/health/", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"the API did not come up:\n{log.read_text()}"
-            time.sleep(0.2)
+        wait_until_healthy(url, process, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         drop_database(database_server, name)
 
 

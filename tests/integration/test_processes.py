@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import psutil
 import pytest
 
 from app.config.settings import Settings
+from tests.support.server import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -25,13 +25,6 @@ def clean_environment(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TEST_DATABASE_URL", "JWT_SECRET"}}
     env.update(extra)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_a_bad_setting_stops_the_command_with_one_clear_line(tmp_path: Path) -> None:
@@ -83,16 +76,7 @@ class Service:
         env = clean_environment(DATA_DIR=str(self.data_dir), PORT=str(self.port), PUBLIC_URL=self.url)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen([BIN / "app", "serve"], env=env, stdout=log, stderr=log, cwd=ROOT)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                if httpx.get(f"{self.url}/health/", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
-        raise AssertionError(f"the service did not come up:\n{self.log.read_text()}")
+        wait_until_healthy(self.url, self.process, self.log, timeout=120)
 
     def stop(self, signum: int) -> int:
         assert self.process is not None

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -32,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app.config.settings import Settings
 from tests.support.factories import Factory
+from tests.support.server import free_port, stop, wait_until_healthy
 
 BIN = Path(sys.executable).parent
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -41,16 +39,9 @@ CASES_PER_OPERATION = 10  # per audience: about 1,100 cases in all
 SKIPPED = {("POST", "/api/users/delete-account"), ("POST", "/api/users/change-password")}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TEST_DATABASE_URL"}}
     environment |= {
@@ -66,20 +57,10 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
     command = [str(BIN / "uvicorn"), "app.api.app:create_app", "--factory", "--port", str(port), "--no-access-log"]
     process = subprocess.Popen(command, env=environment, stdout=log, stderr=log)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, (tmp_path / "api.log").read_text()
-            try:
-                if httpx.get(f"{url}/health/", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, (tmp_path / "api.log").read_text()
-            time.sleep(0.2)
+        wait_until_healthy(url, process, tmp_path / "api.log")
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
         log.close()
 
 

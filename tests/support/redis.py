@@ -7,12 +7,13 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
 
 import redis
+
+from tests.support.server import free_port
 
 READY_TIMEOUT_SECONDS = 5.0
 
@@ -24,13 +25,6 @@ class RedisNotStarted(RuntimeError):
 def redis_binary() -> str | None:
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     return binary if os.access(binary, os.X_OK) else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class RedisServer:

@@ -9,19 +9,14 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 from dataclasses import dataclass
 from email.message import EmailMessage
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return cast("int", probe.getsockname()[1])
+from tests.support.server import free_port
 
 
 @dataclass(frozen=True)
