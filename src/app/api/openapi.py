@@ -46,14 +46,15 @@ def tidy_document(document: OpenAPI) -> None:
     _document_links(document)
 
 
-# OpenAPI links: where the ids an answer carries can be used next. Generated clients and schemathesis' stateful
-# run follow them (create → read → join → leave, and a comment or resource made on the event).
+# OpenAPI links: where the ids an answer carries can be used next, as {(operation, status): {target operation:
+# its parameters}} (each link is named after its target). Generated clients and schemathesis' stateful run follow
+# them (create → read → join → leave, and a comment or resource made on the event).
 EVENT_FROM_ANSWER = {"event_id": "$response.body#/id"}
+EVENT_FROM_JOIN = {"event_id": "$response.body#/event"}
 EVENT_FROM_PATH = {"event_id": "$request.path.event_id"}
-LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {
-    ("createEvent", "201"): {
-        name: (name, EVENT_FROM_ANSWER)
-        for name in (
+LINKS: dict[tuple[str, str], dict[str, dict[str, str]]] = {
+    ("createEvent", "201"): dict.fromkeys(
+        (
             "getEvent",
             "updateEvent",
             "publishEvent",
@@ -61,44 +62,38 @@ LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {
             "listParticipants",
             "addComment",
             "addResource",
-        )
-    },
-    ("joinEvent", "201"): {
-        "leaveEvent": ("leaveEvent", {"event_id": "$response.body#/event"}),
-        "getEvent": ("getEvent", {"event_id": "$response.body#/event"}),
-    },
-    ("addComment", "201"): {
-        name: (name, EVENT_FROM_PATH | {"comment_id": "$response.body#/id"})
-        for name in ("editComment", "deleteComment")
-    },
-    ("addResource", "201"): {
-        name: (name, EVENT_FROM_PATH | {"resource_id": "$response.body#/id"})
-        for name in ("getResource", "pledgeResource", "withdrawPledge")
-    },
+        ),
+        EVENT_FROM_ANSWER,
+    ),
+    ("joinEvent", "201"): dict.fromkeys(("leaveEvent", "getEvent"), EVENT_FROM_JOIN),
+    ("addComment", "201"): dict.fromkeys(
+        ("editComment", "deleteComment"), EVENT_FROM_PATH | {"comment_id": "$response.body#/id"}
+    ),
+    ("addResource", "201"): dict.fromkeys(
+        ("getResource", "pledgeResource", "withdrawPledge"), EVENT_FROM_PATH | {"resource_id": "$response.body#/id"}
+    ),
 }
 
 
-def _operations(document: OpenAPI) -> dict[str, Operation]:
-    found: dict[str, Operation] = {}
+def _operations(document: OpenAPI) -> Iterator[Operation]:
+    """Every operation of the document."""
     for path_item in (document.paths or {}).values():
         for operation in (path_item.get, path_item.post, path_item.put, path_item.patch, path_item.delete):
-            if operation and operation.operation_id:
-                found[operation.operation_id] = operation
-    return found
+            if operation:
+                yield operation
 
 
 def _document_links(document: OpenAPI) -> None:
     """`LINKS` on the answers they start from; a name no operation has is a mistake in `LINKS`, found at start-up."""
-    operations = _operations(document)
+    operations = {operation.operation_id: operation for operation in _operations(document)}
     for (source, status), targets in LINKS.items():
-        response = (operations[source].responses or {}).get(status)
-        unknown = {source, *(operation_id for operation_id, _ in targets.values())} - operations.keys()
-        if unknown or not isinstance(response, OpenAPIResponse):
+        unknown = {source, *targets} - operations.keys()
+        response = None if unknown else (operations[source].responses or {}).get(status)
+        if not isinstance(response, OpenAPIResponse):
             msg = f"OpenAPI links from {source} {status}: no such operation or response ({sorted(unknown)})"
             raise RuntimeError(msg)
         response.links = {
-            target: Link(operation_id=operation_id, parameters=dict(parameters))
-            for target, (operation_id, parameters) in targets.items()
+            target: Link(operation_id=target, parameters=dict(parameters)) for target, parameters in targets.items()
         }
 
 
@@ -120,15 +115,13 @@ def _document_validation_problems(document: OpenAPI) -> None:
     """Litestar adds its own 400 (`{status_code, detail, extra}` as `application/json`) to operations with
     parameters; what the API sends is a problem (`application/problem+json`), as for every other error."""
     problem = problems(400)[400]
-    for path_item in (document.paths or {}).values():
-        for operation in (path_item.get, path_item.post, path_item.put, path_item.patch, path_item.delete):
-            responses = operation.responses if operation else None
-            default = (responses or {}).get("400")
-            if isinstance(default, OpenAPIResponse) and "application/json" in (default.content or {}):
-                default.description = problem.description
-                default.content = {
-                    PROBLEM_MEDIA_TYPE: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))
-                }
+    for operation in _operations(document):
+        default = (operation.responses or {}).get("400")
+        if isinstance(default, OpenAPIResponse) and "application/json" in (default.content or {}):
+            default.description = problem.description
+            default.content = {
+                PROBLEM_MEDIA_TYPE: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))
+            }
 
 
 def _document_ids(document: OpenAPI) -> None:
@@ -160,16 +153,15 @@ def _schemas(document: OpenAPI) -> Iterator[Schema]:
 def _document_optional_bodies(document: OpenAPI) -> None:
     """Litestar documents every request body as required. A body declared `X | None = None` (an action whose
     fields are all optional) is documented as what it is: an optional `X`."""
-    for path_item in (document.paths or {}).values():
-        for operation in (path_item.post, path_item.put, path_item.patch, path_item.delete):
-            body = operation.request_body if operation else None
-            if not isinstance(body, RequestBody):
+    for operation in _operations(document):
+        body = operation.request_body
+        if not isinstance(body, RequestBody):
+            continue
+        for media in (body.content or {}).values():
+            members = media.schema.one_of if isinstance(media.schema, Schema) else None
+            if not members:
                 continue
-            for media in (body.content or {}).values():
-                members = media.schema.one_of if isinstance(media.schema, Schema) else None
-                if not members:
-                    continue
-                kept = [m for m in members if not (isinstance(m, Schema) and m.type == OpenAPIType.NULL)]
-                if len(kept) == 1 and len(kept) < len(members):
-                    media.schema = kept[0]
-                    body.required = False
+            kept = [m for m in members if not (isinstance(m, Schema) and m.type == OpenAPIType.NULL)]
+            if len(kept) == 1 and len(kept) < len(members):
+                media.schema = kept[0]
+                body.required = False
