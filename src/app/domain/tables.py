@@ -6,6 +6,7 @@ from app.domain.comments import models as comments
 from app.domain.events import models as events
 from app.domain.impact import models as impact
 from app.domain.notifications import models as notifications
+from app.domain.organizations import models as organizations
 from app.domain.participation import models as participation
 from app.domain.photos import models as photos
 from app.domain.resources import models as resources
@@ -17,6 +18,7 @@ __all__ = (
     "impact",
     "metadata",
     "notifications",
+    "organizations",
     "participation",
     "photos",
     "resources",

@@ -11,22 +11,26 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
+    func,
     literal_column,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.accounts.models import User
-from app.domain.base import IdentityAuditBase
+from app.domain.base import IdentityAuditBase, metadata
 
 EVENT_STATUSES = ("draft", "published", "cancelled", "completed")
 # Statuses anyone may see (on public events).
@@ -41,6 +45,17 @@ class EventCategory(IdentityAuditBase):
     description: Mapped[str] = mapped_column(Text, default="")
     icon: Mapped[str] = mapped_column(String(50), default="")
     color: Mapped[str] = mapped_column(String(7), default="#15803d")
+
+
+class EventSeries(IdentityAuditBase):
+    """A recurring mutirão: the rule its occurrences were made from. Each occurrence is an ordinary event."""
+
+    __tablename__ = "event_series"
+
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    # The RFC 5545 RRULE (the subset SPEC allows), read in `timezone` from the first occurrence's start.
+    rrule: Mapped[str] = mapped_column(String(500))
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
 
 
 class Event(IdentityAuditBase):
@@ -65,6 +80,8 @@ class Event(IdentityAuditBase):
             postgresql_where=text(f"is_public AND status IN {LISTED_STATUSES}"),
         ),
         Index("ix_events_organizer_start", "organizer_id", "start_date"),
+        Index("ix_events_organization_start", "organization_id", "start_date"),
+        Index("ix_events_series_start", "series_id", "start_date"),
         Index("ix_events_category_start", "category_id", "start_date"),
         Index("ix_events_city", literal_column("lower(city)")),
         Index("ix_events_state_start", "state", "start_date"),
@@ -91,6 +108,10 @@ class Event(IdentityAuditBase):
     description: Mapped[str] = mapped_column(Text, default="")
     category_id: Mapped[int] = mapped_column(ForeignKey("event_categories.id", ondelete="RESTRICT"))
     organizer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), default=None
+    )
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("event_series.id", ondelete="SET NULL"), default=None)
     address: Mapped[str] = mapped_column(String(300), default="")
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
@@ -132,3 +153,15 @@ class Event(IdentityAuditBase):
         if self.is_public and self.status in LISTED_STATUSES:
             return True
         return user is not None and self.managed_by(user)
+
+
+# Co-organizers: every power of the organizer over the event except deleting it and changing co-organizers.
+event_co_organizers = Table(
+    "event_co_organizers",
+    metadata,
+    Column("event_id", BigInteger, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("added_by_id", BigInteger, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_event_co_organizers_user_id", "user_id"),
+)

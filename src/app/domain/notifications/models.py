@@ -6,7 +6,7 @@ of workers and runs; a notice once per (job, recipient), so a job that runs agai
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, String, Table, func, text
+from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, String, Table, func, text
 
 from app.domain.base import metadata
 from app.domain.events.models import Event
@@ -28,6 +28,27 @@ notice_deliveries = Table(
     Column("kind", String(32), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_notice_deliveries_sent_at", "sent_at"),
+)
+
+# New-event notices: one row per (volunteer, published event) that matched them, queued in the publishing job
+# and marked when the email that carried it (alone or in a digest) was accepted by SMTP.
+new_event_notices = Table(
+    "new_event_notices",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_id", BigInteger, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("queued_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Index("ix_new_event_notices_unsent", "user_id", postgresql_where=text("sent_at IS NULL")),
+)
+
+# At most one new-event email per volunteer per day (in APP_TIMEZONE): the day is claimed before sending.
+new_event_emails = Table(
+    "new_event_emails",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
 )
 
 # Reminders and the nightly clean-up look for published events by start date; declared beside the jobs

@@ -1,0 +1,1 @@
+"""Organizations: the collectives, NGOs, schools and companies that run mutirões, their members and followers."""
