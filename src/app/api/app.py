@@ -21,6 +21,7 @@ from litestar.static_files import create_static_files_router
 from app.api.accounts import TokenController, UserController
 from app.api.cache import PublicCache, track_public_changes
 from app.api.calendar_feed import CalendarFeedController
+from app.api.co_organizers import CoOrganizerController
 from app.api.comments import CommentController
 from app.api.dependencies import provide_accounts, provide_settings, provide_transaction
 from app.api.errors import EXCEPTION_HANDLERS
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             UserController,
             CategoryController,
             EventController,
+            CoOrganizerController,
             CommentController,
             ResourceController,
             ReportController,

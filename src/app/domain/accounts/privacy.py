@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 EXPORT_FORMAT = "mutiroes-export/1"
 
 # Never exported: a secret, and columns that only serve the database (ORM bookkeeping, the search column).
-HIDDEN_COLUMNS = ("password_hash", "sa_orm_sentinel", "search_text")
+HIDDEN_COLUMNS = ("password_hash", "token_hash", "sa_orm_sentinel", "search_text")
 
 
 class Section(NamedTuple):
@@ -76,6 +76,21 @@ SECTIONS = (
     Section("reminders_received", "event_reminders", "user_id", "sent_at"),
     Section("notices_received", "notice_deliveries", "user_id", "sent_at"),
     Section("sessions", "refresh_tokens", "user_id", "issued_at"),
+    Section("organized_series", "event_series", "organizer_id", "created_at"),
+    Section("co_organized_events", "event_co_organizers", "user_id", "created_at", _EVENT, "'event_title', e.title"),
+    Section("co_organizers_added", "event_co_organizers", "added_by_id", "created_at"),
+    Section(
+        "organization_memberships", "organization_members", "user_id", "created_at",
+        "JOIN organizations o ON o.id = t.organization_id", "'organization_name', o.name",
+    ),
+    Section(
+        "organizations_followed", "organization_followers", "user_id", "created_at",
+        "JOIN organizations o ON o.id = t.organization_id", "'organization_name', o.name",
+    ),
+    Section("invitations_received", "organization_invitations", "user_id", "created_at"),
+    Section("invitations_sent", "organization_invitations", "invited_by_id", "created_at"),
+    Section("new_event_notices", "new_event_notices", "user_id", "queued_at", _EVENT, "'event_title', e.title"),
+    Section("new_event_emails", "new_event_emails", "user_id", "day"),
 )  # fmt: skip
 
 

@@ -17,7 +17,7 @@ from app.domain.accounts.models import User, UserProfile, display_name
 from app.domain.comments.models import MAX_CONTENT_LENGTH, EventComment
 from app.domain.comments.schemas import CommentEdit, CommentRead, CommentWrite
 from app.domain.errors import NotFound, PermissionDenied, ValidationFailed
-from app.domain.events.access import visible_event
+from app.domain.events.access import manages, visible_event
 from app.domain.events.models import Event
 from app.domain.time import utcnow
 
@@ -146,7 +146,7 @@ class CommentService:
         """The author, the event's organizer or staff; the replies go with it."""
         event = await self.visible_event(event_id, user)
         comment = await self._comment(event_id, comment_id)
-        if comment.user_id != user.id and not event.managed_by(user):
+        if comment.user_id != user.id and not await manages(self.session, event, user):
             raise PermissionDenied("comment_delete_denied")
         await self.session.delete(comment)
         await self.session.flush()

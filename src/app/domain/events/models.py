@@ -144,16 +144,6 @@ class Event(IdentityAuditBase):
     category: Mapped[EventCategory] = relationship(lazy="raise")
     organizer: Mapped[User] = relationship(lazy="raise")
 
-    def managed_by(self, user: User) -> bool:
-        """Only the organizer and staff may change an event."""
-        return user.is_staff or self.organizer_id == user.id
-
-    def visible_to(self, user: User | None) -> bool:
-        """Drafts and private events are seen by their organizer and staff only."""
-        if self.is_public and self.status in LISTED_STATUSES:
-            return True
-        return user is not None and self.managed_by(user)
-
 
 # Co-organizers: every power of the organizer over the event except deleting it and changing co-organizers.
 event_co_organizers = Table(

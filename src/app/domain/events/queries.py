@@ -19,6 +19,7 @@ import msgspec
 
 from app.domain.accounts.models import display_name
 from app.domain.comments.schemas import CommentRead
+from app.domain.events.access import manages_sql
 from app.domain.events.models import LISTED_STATUSES
 from app.domain.events.schemas import CategoryRead, EventDetail, EventRead, EventStats, NearbyEventRead
 from app.domain.participation.models import ACTIVE_STATUSES
@@ -56,12 +57,16 @@ EVENT_COLUMNS = """
     e.start_date, e.end_date, e.registration_deadline, e.timezone,
     e.max_participants, e.min_age, e.max_age, e.status, e.is_public, e.requires_approval,
     e.required_tools, e.provided_tools, e.what_to_bring, e.cover_image_url,
-    e.created_at, e.updated_at, e.participants_count, e.waitlist_count
+    e.created_at, e.updated_at, e.participants_count, e.waitlist_count,
+    e.organization_id, org.name
 """
+# Queries that add columns after EVENT_COLUMNS read them from this index on.
+EXTRA = 38
 EVENT_JOINS = """
     JOIN event_categories c ON c.id = e.category_id
     JOIN users u ON u.id = e.organizer_id
     JOIN user_profiles p ON p.user_id = u.id
+    LEFT JOIN organizations org ON org.id = e.organization_id
 """
 EVENT_FROM = f"FROM events e {EVENT_JOINS}"
 
@@ -98,7 +103,8 @@ DETAIL_SQL = f"""
             'user_name', coalesce(nullif(trim(pu.first_name || ' ' || pu.last_name), ''), pu.username)
         ) ORDER BY ph.created_at DESC, ph.id), '[]'::json) FROM (
             SELECT * FROM event_photos WHERE event_id = e.id ORDER BY created_at DESC, id LIMIT {RECENT_PHOTOS}
-        ) ph JOIN users pu ON pu.id = ph.user_id)
+        ) ph JOIN users pu ON pu.id = ph.user_id),
+        coalesce({manages_sql("e", "$2")}, false)
     {EVENT_FROM} WHERE e.id = $1
 """
 
@@ -172,7 +178,7 @@ def _visible(sql: _Sql, viewer: Viewer) -> None:
     if viewer.user_id is None:
         sql.where(listed)
     else:
-        sql.where(f"({listed} OR e.organizer_id = {sql.param(viewer.user_id)})")
+        sql.where(f"({listed} OR {manages_sql('e', sql.param(viewer.user_id))})")
 
 
 def bounding_box(circle: Circle) -> tuple[float, float, float, float]:
@@ -318,6 +324,8 @@ def _fields(row: Sequence[Any], now: dt.datetime, participation: str | None) -> 
         "updated_at": row[33],
         "participants_count": confirmed,
         "waitlist_count": row[35],
+        "organization": row[36],
+        "organization_name": row[37],
         "available_spots": max(capacity - confirmed, 0),
         "is_active": is_active,
         "is_registration_open": is_active and (deadline is None or now < deadline),
@@ -370,23 +378,24 @@ class EventQueries:
         self.db = db
         self.counts = counts
 
-    async def get(self, event_id: int) -> Sequence[Any] | None:
-        """The event's row, whoever may see it (the caller decides)."""
-        row: Sequence[Any] | None = await self.db.fetchrow(
-            f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE e.id = $1", event_id
-        )
-        return row
-
     async def visible(self, event_id: int, viewer: Viewer) -> tuple[Sequence[Any], str | None] | None:
         """The event's row and the viewer's participation status, or None when they may not see it."""
-        return await self._visible_row(await self.get(event_id), viewer)
+        row = await self.db.fetchrow(
+            f"SELECT {EVENT_COLUMNS}, coalesce({manages_sql('e', '$2')}, false) {EVENT_FROM} WHERE e.id = $1",
+            event_id,
+            viewer.user_id,
+        )
+        return await self._visible_row(row, viewer, manages_at=EXTRA)
 
-    async def _visible_row(self, row: Sequence[Any] | None, viewer: Viewer) -> tuple[Sequence[Any], str | None] | None:
-        """Drafts and private events are seen by their organizer, staff and participants only."""
+    async def _visible_row(
+        self, row: Sequence[Any] | None, viewer: Viewer, *, manages_at: int
+    ) -> tuple[Sequence[Any], str | None] | None:
+        """Drafts and private events are seen by those who manage them, staff and participants only. The row
+        carries "the viewer manages it" at `manages_at`."""
         if row is None:
             return None
         status = (await self.participation_statuses(viewer, [row[0]])).get(row[0])
-        if not (can_see(row, viewer) or status in ACTIVE_STATUSES):
+        if not (_listed(row) or viewer.is_staff or row[manages_at] or status in ACTIVE_STATUSES):
             return None
         return row, status
 
@@ -395,18 +404,19 @@ class EventQueries:
     ) -> EventDetail | None:
         """The event with its resources, recent comments and photos, and participants (as the viewer may see them).
         `media_url` makes a stored file's name a link."""
-        found = await self._visible_row(await self.db.fetchrow(DETAIL_SQL, event_id, viewer.user_id), viewer)
+        detail_row = await self.db.fetchrow(DETAIL_SQL, event_id, viewer.user_id)
+        found = await self._visible_row(detail_row, viewer, manages_at=EXTRA + 3)
         if found is None:
             return None
         row, status = found
-        manages = viewer.is_staff or (viewer.user_id is not None and viewer.user_id == row[8])
+        manages = viewer.is_staff or row[EXTRA + 3]
         audience = participant_audience(manages_event=manages, participation_status=status)
         participants = await self._participants(event_id, audience) if audience else []
         return EventDetail(
             **_fields(row, now, status),
-            resources=_from_json(row[36], _RESOURCES),
-            comments=_from_json(row[37], _COMMENTS),
-            photos=[_linked(photo, media_url) for photo in _from_json(row[38], _PHOTOS)],
+            resources=_from_json(row[EXTRA], _RESOURCES),
+            comments=_from_json(row[EXTRA + 1], _COMMENTS),
+            photos=[_linked(photo, media_url) for photo in _from_json(row[EXTRA + 2], _PHOTOS)],
             participants=participants,
         )
 
@@ -469,7 +479,7 @@ class EventQueries:
             f"{EVENT_JOINS} WHERE {sql.clause} ORDER BY e.start_date DESC, e.id LIMIT 500",
             *sql.params,
         )
-        return [event_read(row, now, row[36]) for row in rows]
+        return [event_read(row, now, row[EXTRA]) for row in rows]
 
     async def page(
         self, filters: EventFilters, viewer: Viewer, ordering: str | None, offset: int, limit: int, now: dt.datetime
@@ -548,11 +558,11 @@ class EventQueries:
             *sql.params,
         )
         found = [row for row in rows if row[0] is not None]
-        measured = [(float(row[36]), row[0]) for row in found]
-        candidates, last_flat = (rows[0][37], rows[0][38]) if rows else (0, 0.0)
+        measured = [(float(row[EXTRA]), row[0]) for row in found]
+        candidates, last_flat = (rows[0][EXTRA + 1], rows[0][EXTRA + 2]) if rows else (0, 0.0)
         if candidates == wanted and not _proven(circle, measured, limit, last_flat):
             return await self._nearby_exact(circle, limit, now)
-        return [NearbyEventRead(**_fields(row, now, None), distance_km=round(row[36], 2)) for row in found]
+        return [NearbyEventRead(**_fields(row, now, None), distance_km=round(row[EXTRA], 2)) for row in found]
 
     async def _nearby_exact(self, circle: Circle, limit: int, now: dt.datetime) -> list[NearbyEventRead]:
         """Every event in the bounding box measured exactly (the GiST index narrows to the box)."""
@@ -567,11 +577,11 @@ class EventQueries:
             f"{EVENT_JOINS} ORDER BY nearest.distance_km, e.id",
             *sql.params,
         )
-        return [NearbyEventRead(**_fields(row, now, None), distance_km=round(row[36], 2)) for row in rows]
+        return [NearbyEventRead(**_fields(row, now, None), distance_km=round(row[EXTRA], 2)) for row in rows]
 
     async def organized_by(self, user_id: int, when: str | None, now: dt.datetime) -> list[EventRead]:
         sql = _Sql()
-        sql.where(f"e.organizer_id = {sql.param(user_id)}")
+        sql.where(manages_sql("e", sql.param(user_id)))
         _when(sql, when, now)
         rows = await self.db.fetch(
             f"SELECT {EVENT_COLUMNS} {EVENT_FROM} WHERE {sql.clause} ORDER BY e.start_date DESC, e.id LIMIT 500",
@@ -605,8 +615,5 @@ def _when(sql: _Sql, when: str | None, now: dt.datetime) -> None:
         sql.where(f"e.end_date < {sql.param(now)}")
 
 
-def can_see(row: Sequence[Any], viewer: Viewer) -> bool:
-    """Drafts and private events are seen by their organizer and staff only."""
-    if row[26] and row[25] in LISTED_STATUSES:
-        return True
-    return viewer.is_staff or (viewer.user_id is not None and viewer.user_id == row[8])
+def _listed(row: Sequence[Any]) -> bool:
+    return bool(row[26] and row[25] in LISTED_STATUSES)

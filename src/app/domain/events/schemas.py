@@ -71,6 +71,8 @@ class EventWrite(msgspec.Struct, kw_only=True):
     provided_tools: str = ""
     what_to_bring: str = ""
     cover_image_url: str = ""
+    # Run under an organization's name: only its members may set it.
+    organization: Id | None = None
 
 
 class EventPatch(PatchBody):
@@ -97,6 +99,21 @@ class EventPatch(PatchBody):
     provided_tools: str | UnsetType = UNSET
     what_to_bring: str | UnsetType = UNSET
     cover_image_url: str | UnsetType = UNSET
+    organization: Id | UnsetType | None = UNSET
+
+
+class CoOrganizerAdd(msgspec.Struct, kw_only=True):
+    """Who to add: a username or a user id (one of them)."""
+
+    username: Annotated[str, Meta(min_length=1, max_length=150)] | None = None
+    user_id: Id | None = None
+
+
+class CoOrganizerRead(msgspec.Struct, kw_only=True):
+    id: int
+    username: str
+    name: str
+    avatar: str
 
 
 class EventRead(msgspec.Struct, kw_only=True):
@@ -132,6 +149,9 @@ class EventRead(msgspec.Struct, kw_only=True):
     updated_at: dt.datetime
     participants_count: int
     waitlist_count: int
+    # The organization that runs it, if any.
+    organization: int | None
+    organization_name: str | None
     available_spots: int
     is_active: bool
     is_registration_open: bool

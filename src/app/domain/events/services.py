@@ -7,16 +7,18 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.models import User
 from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from app.domain.events.models import Event, EventCategory
-from app.domain.events.schemas import CategoryPatch, CategoryWrite, EventPatch, EventWrite
+from app.domain.events.access import require_manager, require_owner, visible_event
+from app.domain.events.models import Event, EventCategory, event_co_organizers
+from app.domain.events.schemas import CategoryPatch, CategoryWrite, CoOrganizerAdd, EventPatch, EventWrite
 from app.domain.events.search import search_text
 from app.domain.notifications.notices import queue_notice
+from app.domain.organizations.models import Organization, OrganizationMember
 from app.domain.participation.services import ParticipationService
 from app.domain.time import localize, utcnow
 
@@ -77,11 +79,9 @@ class EventService:
         if lock:
             statement = statement.with_for_update(of=Event)
         event = (await self.session.scalars(statement)).unique().one_or_none()
-        if event is None or not event.visible_to(user):
+        if event is None:
             raise NotFound("event_not_found")
-        if not event.managed_by(user):
-            raise PermissionDenied("not_event_organizer")
-        return event
+        return await require_manager(self.session, event, user)
 
     async def create(self, data: EventWrite, organizer: User) -> Event:
         values = _normalised(_fields_of(data), data.timezone)
@@ -91,6 +91,7 @@ class EventService:
             errors.append(FieldError("start_date", "start_in_past"))
         if errors:
             raise ValidationFailed(errors)
+        await self._check_organization(values["organization_id"], organizer)
         event = Event(organizer_id=organizer.id, **values)
         event.search_text = search_text(event.title, event.description, event.city)
         self.session.add(event)
@@ -121,6 +122,8 @@ class EventService:
         if merged["max_participants"] < event.participants_count:
             raise Conflict("capacity_below_confirmed", confirmed=event.participants_count)
         changed = {field: value for field, value in changes.items() if value != getattr(event, field)}
+        if changed.get("organization_id") is not None:
+            await self._check_organization(changed["organization_id"], user)
         if not changed:
             return event  # an empty edit (or one that sends what is there) changes nothing, `updated_at` included
         moved = any(field in changed for field in NOTICEABLE_FIELDS)
@@ -161,7 +164,7 @@ class EventService:
         """Erase an event nobody joined; one with participants is cancelled instead (history is kept).
 
         Returns the cancelled event, or None when it was erased."""
-        event = await self.get_for_change(event_id, user, lock=True)
+        event = await require_owner(self.session, await self.get_for_change(event_id, user, lock=True), user)
         if _has_participants(event):
             if event.status not in {"cancelled", "completed"}:
                 event.status = "cancelled"
@@ -171,6 +174,80 @@ class EventService:
             return event
         await self.session.execute(delete(Event).where(Event.id == event.id))
         return None
+
+    async def _check_organization(self, organization_id: int | None, user: User) -> None:
+        """Only an organization's members (any role) may run an event under its name."""
+        if organization_id is None:
+            return
+        if await self.session.get(Organization, organization_id) is None:
+            raise ValidationFailed.single("organization", "organization_not_found")
+        member = await self.session.scalar(
+            select(func.count()).where(
+                OrganizationMember.organization_id == organization_id, OrganizationMember.user_id == user.id
+            )
+        )
+        if not (member or user.is_staff):
+            raise PermissionDenied("not_organization_member")
+
+    # --- co-organizers ---
+
+    async def co_organizers(self, event_id: int, user: User | None) -> list[User]:
+        """Public for whoever sees the event, like its organizer."""
+        event = await visible_event(self.session, event_id, user)
+        return await self._co_organizers_of(event)
+
+    async def add_co_organizer(self, event_id: int, data: CoOrganizerAdd, user: User) -> list[User]:
+        """The event's owners only (organizer, organization owners/admins, staff). Adding one twice changes
+        nothing."""
+        event = await require_owner(self.session, await self.get_for_change(event_id, user, lock=True), user)
+        if event.status in {"cancelled", "completed"}:
+            raise Conflict("event_closed")
+        added = await self._user_named(data)
+        if added.id == event.organizer_id:
+            raise Conflict("already_organizer")
+        team = await self._co_organizers_of(event)
+        if all(member.id != added.id for member in team):
+            if len(team) >= MAX_CO_ORGANIZERS:
+                raise Conflict("too_many_co_organizers", max=MAX_CO_ORGANIZERS)
+            await self.session.execute(
+                insert(event_co_organizers).values(event_id=event.id, user_id=added.id, added_by_id=user.id)
+            )
+            team = await self._co_organizers_of(event)
+        return team
+
+    async def remove_co_organizer(self, event_id: int, co_organizer_id: int, user: User) -> None:
+        """The event's owners, or the co-organizer stepping down."""
+        event = await self.get_for_change(event_id, user, lock=True)
+        if co_organizer_id != user.id:
+            await require_owner(self.session, event, user)
+        removed = await self.session.execute(
+            delete(event_co_organizers).where(
+                event_co_organizers.c.event_id == event.id, event_co_organizers.c.user_id == co_organizer_id
+            )
+        )
+        if not removed.rowcount:  # type: ignore[attr-defined]
+            raise NotFound("co_organizer_not_found")
+
+    async def _co_organizers_of(self, event: Event) -> list[User]:
+        statement = (
+            select(User)
+            .join(event_co_organizers, event_co_organizers.c.user_id == User.id)
+            .where(event_co_organizers.c.event_id == event.id)
+            .order_by(event_co_organizers.c.created_at, User.id)
+        )
+        return list((await self.session.scalars(statement)).unique().all())
+
+    async def _user_named(self, data: CoOrganizerAdd) -> User:
+        if (data.username is None) == (data.user_id is None):
+            raise ValidationFailed.single("username", "username_or_user_id_required")
+        if data.user_id is not None:
+            condition = User.id == data.user_id
+        else:
+            condition = func.lower(User.username) == (data.username or "").strip().lower()
+        found = await self.session.scalar(select(User).where(condition, User.is_active))
+        if found is None:
+            raise ValidationFailed.single("user_id" if data.user_id is not None else "username", "user_not_found")
+        return found
 
     async def _problems(self, values: dict[str, Any]) -> list[FieldError]:
         errors = _value_problems(values)
@@ -185,13 +262,16 @@ class EventService:
 _WRITABLE = (
     "title", "description", "category_id", "address", "latitude", "longitude", "city", "state", "start_date",
     "end_date", "registration_deadline", "timezone", "max_participants", "min_age", "max_age", "is_public",
-    "requires_approval", "required_tools", "provided_tools", "what_to_bring", "cover_image_url",
+    "requires_approval", "required_tools", "provided_tools", "what_to_bring", "cover_image_url", "organization_id",
 )  # fmt: skip
+# An event's team stays small enough to list whole.
+MAX_CO_ORGANIZERS = 20
 
 
 def _fields_of(data: EventWrite) -> dict[str, Any]:
     values = {field: getattr(data, field) for field in data.__struct_fields__}
     values["category_id"] = values.pop("category")
+    values["organization_id"] = values.pop("organization")
     return values
 
 
@@ -200,6 +280,8 @@ def _normalised(values: dict[str, Any], timezone: str) -> dict[str, Any]:
     result = dict(values)
     if "category" in result:
         result["category_id"] = result.pop("category")
+    if "organization" in result:
+        result["organization_id"] = result.pop("organization")
     for field in ("title", "address", "city"):
         if isinstance(result.get(field), str):
             result[field] = result[field].strip()

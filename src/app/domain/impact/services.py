@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import jobs
 from app.domain.accounts.models import User
-from app.domain.errors import Conflict, NotFound, PermissionDenied
-from app.domain.events.access import visible_event
+from app.domain.errors import Conflict, NotFound
+from app.domain.events.access import require_manager, visible_event
 from app.domain.events.models import Event
 from app.domain.impact.models import ALL_TIME, EVERY_CATEGORY, EventReport
 from app.domain.impact.schemas import ReportWrite
@@ -108,10 +108,9 @@ class ReportService:
         """The event, locked, if `user` may report it now."""
         statement = select(Event).where(Event.id == event_id).with_for_update(of=Event)
         event = await self.session.scalar(statement.execution_options(populate_existing=True))
-        if event is None or not event.visible_to(user):
+        if event is None:
             raise NotFound("event_not_found")
-        if not event.managed_by(user):
-            raise PermissionDenied("not_event_organizer")
+        await require_manager(self.session, event, user)
         if event.status not in HELD_STATUSES:
             raise Conflict("event_not_held")
         if utcnow() < event.end_date:

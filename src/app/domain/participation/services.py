@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.accounts.models import User, UserProfile
 from app.domain.accounts.services import lock_active_account
 from app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.domain.events.access import manages, require_manager, sees
 from app.domain.events.models import Event
 from app.domain.events.queries import great_circle_km
 from app.domain.impact.services import StatisticsService
@@ -74,7 +75,7 @@ class ParticipationService:
     async def join(self, event_id: int, user: User, data: JoinRequest) -> EventParticipant:
         await lock_active_account(self.session, user.id)
         event = await self.lock_event(event_id)
-        if not event.visible_to(user):
+        if not await sees(self.session, event, user):
             raise NotFound("event_not_found")
         if event.organizer_id == user.id:
             raise PermissionDenied("organizer_cannot_join")  # SPEC §3: "not the organizer" is a permission rule
@@ -189,16 +190,17 @@ class ParticipationService:
     ) -> EventParticipant:
         """Mark a confirmed participant as present, from 1 h before the start to the end. Idempotent."""
         event = await self.session.scalar(select(Event).where(Event.id == event_id))
-        if event is None or not (event.visible_to(user) or await self._participation(event_id, user.id)):
+        if event is None or not (await sees(self.session, event, user) or await self._participation(event_id, user.id)):
             raise NotFound("event_not_found")
+        manager = await manages(self.session, event, user)
         now = utcnow()
         if not (event.start_date - CHECK_IN_OPENS_BEFORE <= now <= event.end_date) or event.status != "published":
             raise Conflict("check_in_window")
         if data.user_id is not None and data.user_id != user.id:
-            if not event.managed_by(user):
+            if not manager:
                 raise PermissionDenied("not_event_organizer")
             target = data.user_id
-        elif event.managed_by(user) and data.user_id is None and data.check_in_code is None and data.latitude is None:
+        elif manager and data.user_id is None and data.check_in_code is None and data.latitude is None:
             raise ValidationFailed.single("user_id", "required")
         else:
             target = user.id
@@ -235,22 +237,18 @@ class ParticipationService:
         """What `user` may see of the event's participants; refused (403) when nothing."""
         event = await self.session.scalar(select(Event).where(Event.id == event_id))
         participation = None if event is None else await self._participation(event.id, user.id)
-        if event is None or not (event.visible_to(user) or participation is not None):
+        if event is None or not (await sees(self.session, event, user) or participation is not None):
             raise NotFound("event_not_found")
         audience = participant_audience(
-            manages_event=event.managed_by(user), participation_status=participation.status if participation else None
+            manages_event=await manages(self.session, event, user),
+            participation_status=participation.status if participation else None,
         )
         if audience is None:
             raise PermissionDenied("participants_private")
         return audience
 
     async def _event_to_manage(self, event_id: int, user: User) -> Event:
-        event = await self.lock_event(event_id)
-        if not event.visible_to(user):
-            raise NotFound("event_not_found")
-        if not event.managed_by(user):
-            raise PermissionDenied("not_event_organizer")
-        return event
+        return await require_manager(self.session, await self.lock_event(event_id), user)
 
     def _status_for_newcomer(self, event: Event) -> str:
         if event.participants_count >= event.max_participants:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import jobs
 from app.domain.accounts.models import User, display_name
 from app.domain.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from app.domain.events.access import visible_event
+from app.domain.events.access import manages, visible_event
 from app.domain.participation.models import EventParticipant
 from app.domain.photos.images import clean_photo, thumbnail
 from app.domain.photos.models import MAX_CAPTION_LENGTH, EventPhoto
@@ -40,7 +40,7 @@ class PhotoService:
     async def upload(self, event_id: int, user: User, upload: PhotoUpload) -> PhotoRead:
         """The organizer, staff and confirmed participants add photos; the file loses its metadata first."""
         event = await visible_event(self.session, event_id, user)
-        if not (event.managed_by(user) or await self._confirmed(event.id, user.id)):
+        if not (await manages(self.session, event, user) or await self._confirmed(event.id, user.id)):
             raise PermissionDenied("photo_not_participant")
         errors = []
         caption = upload.caption.strip()
@@ -96,7 +96,7 @@ class PhotoService:
         )
         if photo is None:
             raise NotFound("photo_not_found")
-        if not (photo.user_id == user.id or event.managed_by(user)):
+        if not (photo.user_id == user.id or await manages(self.session, event, user)):
             raise PermissionDenied("photo_not_yours")
         await self.session.delete(photo)
         await self.session.flush()

@@ -14,8 +14,8 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.models import User
-from app.domain.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from app.domain.events.access import visible_event
+from app.domain.errors import FieldError, NotFound, ValidationFailed
+from app.domain.events.access import require_manager, visible_event
 from app.domain.events.models import Event
 from app.domain.resources.models import EventResource, ResourcePledge
 from app.domain.resources.schemas import ResourcePatch, ResourceWrite
@@ -145,10 +145,7 @@ class ResourceService:
 
     async def _managed_event(self, event_id: int, user: User) -> Event:
         """404 when the caller may not even see the event, 403 when they may only see it."""
-        event = await self._visible_event(event_id, user)
-        if not event.managed_by(user):
-            raise PermissionDenied("not_event_organizer")
-        return event
+        return await require_manager(self.session, await self._visible_event(event_id, user), user)
 
     async def _resource(self, event_id: int, resource_id: int, *, lock: bool = False) -> EventResource:
         statement = self._of_event(event_id).where(EventResource.id == resource_id)
