@@ -9,30 +9,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.support.factories import CATEGORIES, SANTOS, Factory
-
-
-def event_body(**overrides: Any) -> dict[str, Any]:
-    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).replace(microsecond=0)
-    body = {
-        "title": "Mutirão de limpeza do Rio Tietê",
-        "description": "Coleta de resíduos nas margens.",
-        "category": CATEGORIES["Limpeza"],
-        "address": "Parque Ecológico do Tietê",
-        "latitude": -23.4870,
-        "longitude": -46.5300,
-        "city": "São Paulo",
-        "state": "sp",
-        "start_date": start.isoformat(),
-        "end_date": (start + dt.timedelta(hours=4)).isoformat(),
-        "registration_deadline": (start - dt.timedelta(days=1)).isoformat(),
-        "max_participants": 40,
-        "status": "published",
-        "what_to_bring": "Luvas, protetor solar, água",
-    }
-    body.update(overrides)
-    return body
-
+from tests.support.factories import SANTOS, Factory, event_body
 
 EVENT_FIELDS = {
     "id", "title", "description", "category", "organizer", "organizer_name", "organizer_avatar", "address",

@@ -8,6 +8,8 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from tests.support.factories import Factory, event_body
+
 ID_FIELDS = {"id", "category", "parent", "event", "user", "organizer_id", "user_id", "interests"}
 # Fields of those names that are not ids: a participation history names the event's category.
 NOT_IDS = {("HistoryEvent", "category")}
@@ -84,3 +86,26 @@ def test_every_error_is_documented_as_a_problem_and_no_success_as_nullable(clien
     erase = document["paths"]["/api/events/{event_id}"]["delete"]["responses"]
     assert erase["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/EventDetail"}
     assert "content" not in erase["204"]
+
+
+def test_the_event_bodies_carry_the_rules_the_service_checks(client: TestClient[Litestar], factory: Factory) -> None:
+    """Title length, a Brazilian UF and an IANA zone are checked by the service (with their own problem codes)
+    and documented in the schema: what the schema refuses, the API refuses, and what it allows, the API takes."""
+    schemas = client.get("/schema/openapi.json").json()["components"]["schemas"]
+    write = schemas["EventWrite"]["properties"]
+    patch = {name: prop["oneOf"][0] for name, prop in schemas["EventPatch"]["properties"].items() if "oneOf" in prop}
+    for properties in (write, patch):
+        assert (properties["title"]["minLength"], properties["title"]["maxLength"]) == (3, 200)
+        assert properties["timezone"]["maxLength"] == 64 and "IANA" in properties["timezone"]["description"]
+        assert properties["city"]["maxLength"] == 100
+    state = re.compile(write["state"]["pattern"])
+    headers = factory.auth(factory.user("organizadora"))
+    for value, code in (("SP", None), ("", None), ("XX", "state_invalid"), ("São Paulo", "state_invalid")):
+        assert bool(state.fullmatch(value)) is (code is None), value
+        answer = client.post("/api/events/", json=event_body(state=value), headers=headers)
+        assert answer.status_code == (201 if code is None else 400), (value, answer.text)
+        assert code is None or answer.json()["errors"][0]["code"] == code
+    for title, status in (("Ab", 400), ("Abc", 201), ("x" * 201, 400)):
+        assert client.post("/api/events/", json=event_body(title=title), headers=headers).status_code == status, title
+    zone = client.post("/api/events/", json=event_body(timezone="Mars/Olympus"), headers=headers)
+    assert zone.status_code == 400 and zone.json()["errors"][0]["code"] == "timezone_invalid"

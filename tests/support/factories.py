@@ -148,3 +148,26 @@ class Factory:
 
     def count(self, table: str, where: str = "true", **params: Any) -> int:
         return int(self.scalar(f"SELECT count(*) FROM {table} WHERE {where}", **params))
+
+
+def event_body(**overrides: Any) -> dict[str, Any]:
+    """A valid body for POST /api/events/ (ten days ahead), with `overrides`."""
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).replace(microsecond=0)
+    body = {
+        "title": "Mutirão de limpeza do Rio Tietê",
+        "description": "Coleta de resíduos nas margens.",
+        "category": CATEGORIES["Limpeza"],
+        "address": "Parque Ecológico do Tietê",
+        "latitude": -23.4870,
+        "longitude": -46.5300,
+        "city": "São Paulo",
+        "state": "sp",
+        "start_date": start.isoformat(),
+        "end_date": (start + dt.timedelta(hours=4)).isoformat(),
+        "registration_deadline": (start - dt.timedelta(days=1)).isoformat(),
+        "max_participants": 40,
+        "status": "published",
+        "what_to_bring": "Luvas, protetor solar, água",
+    }
+    body.update(overrides)
+    return body

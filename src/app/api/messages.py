@@ -148,8 +148,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "category_not_found": ("Categoria não encontrada.", "Category not found."),
     "category_name_taken": ("Já existe uma categoria com este nome.", "A category with this name already exists."),
     "not_event_organizer": (
-        "Apenas o organizador do evento ou a equipe pode fazer isso.",
-        "Only the event's organizer or staff may do this.",
+        "Apenas quem organiza o evento ou a equipe pode fazer isso.",
+        "Only the event's organizers or staff may do this.",
+    ),
+    "not_event_owner": (
+        "Apenas o organizador do evento, os administradores da organização ou a equipe podem fazer isso.",
+        "Only the event's organizer, its organization's admins or staff may do this.",
+    ),
+    "not_organization_member": (
+        "Apenas membros da organização podem realizar eventos em nome dela.",
+        "Only the organization's members may run events under its name.",
+    ),
+    "organization_not_found": ("Organização não encontrada.", "Organization not found."),
+    "already_organizer": ("Esta pessoa já é a organizadora do evento.", "This person already organizes the event."),
+    "too_many_co_organizers": (
+        "Um evento pode ter no máximo {max} coorganizadores.",
+        "An event may have at most {max} co-organizers.",
+    ),
+    "co_organizer_not_found": ("Coorganizador não encontrado.", "Co-organizer not found."),
+    "username_or_user_id_required": (
+        "Informe username ou user_id (apenas um).",
+        "Give username or user_id (only one).",
     ),
     "staff_only": ("Apenas a equipe pode fazer isso.", "Only staff may do this."),
     "event_closed": ("O evento está cancelado ou concluído.", "The event is cancelled or completed."),

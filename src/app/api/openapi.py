@@ -20,7 +20,9 @@ from litestar.openapi.spec import (
 )
 
 from app.api.errors import PROBLEM_MEDIA_TYPE, Problem
+from app.domain.events.services import TEXT_LIMITS, TITLE_MIN_LENGTH
 from app.domain.ids import MAX_ID
+from app.domain.places import BRAZILIAN_STATES
 
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
@@ -44,6 +46,7 @@ def tidy_document(document: OpenAPI) -> None:
     _document_validation_problems(document)
     _document_nullable_enums(document)
     _document_links(document)
+    _document_event_rules(document)
 
 
 # OpenAPI links: where the ids an answer carries can be used next, as {(operation, status): {target operation:
@@ -165,3 +168,36 @@ def _document_optional_bodies(document: OpenAPI) -> None:
             if len(kept) == 1 and len(kept) < len(members):
                 media.schema = kept[0]
                 body.required = False
+
+
+# The text rules the event service checks itself (so that they answer with their own problem codes: `too_short`,
+# `too_long`, `state_invalid`, `timezone_invalid`), written into the bodies' schemas for clients to know.
+EVENT_BODIES = ("EventWrite", "EventPatch")
+EVENT_FIELD_RULES: dict[str, dict[str, object]] = {
+    **{field: {"max_length": limit} for field, limit in TEXT_LIMITS.items()},
+    "title": {"min_length": TITLE_MIN_LENGTH, "max_length": TEXT_LIMITS["title"]},
+    "state": {
+        "pattern": "^(" + "|".join(BRAZILIAN_STATES) + ")?$",
+        "description": "A Brazilian state's two-letter code (UF), or empty; lower case is accepted",
+    },
+    "timezone": {
+        "max_length": 64,
+        "description": "An IANA time zone name, e.g. America/Sao_Paulo (`timezone_invalid` otherwise)",
+    },
+}
+
+
+def _document_event_rules(document: OpenAPI) -> None:
+    schemas = document.components.schemas if document.components else None
+    for name in EVENT_BODIES:
+        body = (schemas or {}).get(name)
+        properties = body.properties if isinstance(body, Schema) else None
+        for field, rules in EVENT_FIELD_RULES.items():
+            target = (properties or {}).get(field)
+            if isinstance(target, Schema) and target.one_of:  # PATCH: the string among "absent" and its value
+                target = next(
+                    (m for m in target.one_of if isinstance(m, Schema) and m.type == OpenAPIType.STRING), None
+                )
+            if isinstance(target, Schema):
+                for attribute, value in rules.items():
+                    setattr(target, attribute, value)

@@ -25,11 +25,11 @@ from app.domain.accounts.tokens import TokenCodec
 from app.domain.errors import AuthenticationFailed, FieldError, NotFound, ValidationFailed
 from app.domain.events.models import EventCategory
 from app.domain.impact.services import StatisticsService
+from app.domain.places import is_state
 from app.domain.time import utcnow
 
 USERNAME_PATTERN = re.compile(r"^[\w.@+-]{3,150}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-STATE_PATTERN = re.compile(r"^[A-Za-z]{2}$")
 PHONE_PATTERN = re.compile(r"^[0-9+()\-\s]{0,20}$")
 
 
@@ -295,7 +295,7 @@ def _profile_problems(data: ProfileUpdate) -> list[FieldError]:
             errors.append(FieldError(field, "too_long", {"max": limit}))
     if isinstance(data.phone, str) and not PHONE_PATTERN.match(data.phone):
         errors.append(FieldError("phone", "phone_invalid"))
-    if isinstance(data.state, str) and data.state and not STATE_PATTERN.match(data.state):
+    if isinstance(data.state, str) and data.state and not is_state(data.state):
         errors.append(FieldError("state", "state_invalid"))
     if isinstance(data.birth_date, dt.date):
         today = dt.date.today()

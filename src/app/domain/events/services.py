@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,9 +19,10 @@ from app.domain.events.search import search_text
 from app.domain.notifications.notices import queue_notice
 from app.domain.organizations.models import Organization, OrganizationMember
 from app.domain.participation.services import ParticipationService
+from app.domain.places import is_state
 from app.domain.time import localize, utcnow
 
-STATE_PATTERN = re.compile(r"^[A-Z]{2}$")
+TITLE_MIN_LENGTH = 3
 TEXT_LIMITS = {
     "title": 200,
     "description": 10_000,
@@ -305,14 +305,14 @@ def _valid_timezone(name: str) -> bool:
 def _value_problems(values: dict[str, Any]) -> list[FieldError]:
     errors: list[FieldError] = []
     title = values.get("title", "")
-    if len(title) < 3:
-        errors.append(FieldError("title", "too_short", {"min": 3}))
+    if len(title) < TITLE_MIN_LENGTH:
+        errors.append(FieldError("title", "too_short", {"min": TITLE_MIN_LENGTH}))
     for field, limit in TEXT_LIMITS.items():
         value = values.get(field)
         if isinstance(value, str) and len(value) > limit:
             errors.append(FieldError(field, "too_long", {"max": limit}))
     state = values.get("state", "")
-    if state and not STATE_PATTERN.match(state):
+    if state and not is_state(state):
         errors.append(FieldError("state", "state_invalid"))
     if not _valid_timezone(values.get("timezone", "")):
         errors.append(FieldError("timezone", "timezone_invalid"))
