@@ -221,3 +221,23 @@ def test_an_event_runs_under_an_organization_only_its_members_choose(
     assert factory.count("events", "organization_id IS NOT NULL") == 1
     left = client.patch(f"/api/events/{made.json()['id']}/", json={"organization": None}, headers=factory.auth(member))
     assert left.status_code == 200 and left.json()["organization"] is None
+
+
+def test_the_co_organizer_list_issues_a_constant_number_of_queries(
+    client: TestClient[Litestar], app: Litestar, factory: Factory
+) -> None:
+    organizer = factory.user("organizadora")
+    event_id = factory.event(organizer)
+    url = f"/api/events/{event_id}/co-organizers/"
+    log = app.state.query_log
+    counts = []
+    for size in (1, 20):
+        while len(client.get(url).json()) < size:
+            added = client.post(url, json={"user_id": factory.user()}, headers=factory.auth(organizer))
+            assert added.status_code == 201, added.text
+        before = log.count
+        assert len(client.get(url).json()) == size
+        counts.append(log.count - before)
+    assert counts[0] == counts[1], counts
+    refused = client.post(url, json={"user_id": factory.user()}, headers=factory.auth(organizer))
+    assert refused.status_code == 409 and refused.json()["code"] == "too_many_co_organizers"
