@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import pybreaker
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -43,6 +44,8 @@ class SharedRedis:
 
     def __init__(self, settings: Settings) -> None:
         self.url = settings.redis_url
+        self.sentinels = settings.redis_sentinels
+        self.master = settings.redis_sentinel_master
         self.timeout = settings.redis_timeout_seconds
         self.breaker = pybreaker.CircuitBreaker(
             fail_max=5,
@@ -53,27 +56,42 @@ class SharedRedis:
             listeners=[_LogStateChanges()],
         )
         self.client: Redis | None = None
+        self.sentinel: Sentinel | None = None
 
     @property
     def configured(self) -> bool:
-        return self.url is not None
+        return self.url is not None or bool(self.sentinels)
 
     async def open(self) -> None:
         """Create the client (it connects on first use) inside the running event loop."""
-        if self.url is not None and self.client is None:
-            self.client = Redis.from_url(
-                self.url,
-                socket_timeout=self.timeout,
-                socket_connect_timeout=self.timeout,
-                # One immediate retry replaces a pooled connection Redis dropped (a restart); a timeout is not
-                # retried (a hung Redis would cost twice), and nothing waits on a backoff.
-                retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        if not self.configured or self.client is not None:
+            return
+        options: dict[str, Any] = {
+            "socket_timeout": self.timeout,
+            "socket_connect_timeout": self.timeout,
+            # One immediate retry replaces a pooled connection Redis dropped (a restart, or a failover: the
+            # Sentinel pool then asks who the master is now); a timeout is not retried (a hung Redis would cost
+            # twice), and nothing waits on a backoff.
+            "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        }
+        if self.sentinels:
+            self.sentinel = Sentinel(
+                list(self.sentinels),
+                sentinel_kwargs={"socket_timeout": self.timeout, "socket_connect_timeout": self.timeout},
             )
+            self.client = self.sentinel.master_for(self.master, **options)
+        else:
+            assert self.url is not None
+            self.client = Redis.from_url(self.url, **options)
 
     async def aclose(self) -> None:
         if self.client is not None:
             await self.client.aclose()
             self.client = None
+        if self.sentinel is not None:
+            for client in self.sentinel.sentinels:
+                await client.aclose()
+            self.sentinel = None
 
     def script(self, lua: str) -> AsyncScript:
         """A Lua script run with EVALSHA (re-sent by redis-py if Redis restarted and forgot it)."""

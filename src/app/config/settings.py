@@ -72,6 +72,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_format: Literal["json", "text"] | None = None
     # None means: no Redis; the cache and the rate-limit counters live in each process.
     redis_url: str | None = None
+    # Redis Sentinel instead of one server (REDIS_SENTINELS=host:port,…): the master is asked of the Sentinels, so a
+    # failover is followed without a restart. Takes precedence over REDIS_URL.
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_sentinel_master: str = "mymaster"
     redis_timeout_seconds: float = 0.25
     redis_breaker_reset_seconds: float = 30.0
     # How long a public answer may be served from the cache (0 turns the cache off).
@@ -232,6 +236,16 @@ def _redis_url(raw: str) -> str:
     return raw
 
 
+def _sentinels(raw: str) -> tuple[tuple[str, int], ...]:
+    found = []
+    for part in (piece.strip() for piece in raw.split(",")):
+        host, _, port = part.rpartition(":")
+        if not part or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("a comma-separated list of host:port (Redis Sentinels)")
+        found.append((host.strip("[]"), int(port)))
+    return tuple(found)
+
+
 def _log_format(raw: str) -> str:
     if raw not in {"json", "text"}:
         raise ValueError("one of json, text")
@@ -283,6 +297,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TRUSTED_PROXIES": ("trusted_proxies", _networks),
     "LOG_FORMAT": ("log_format", _log_format),
     "REDIS_URL": ("redis_url", _redis_url),
+    "REDIS_SENTINELS": ("redis_sentinels", _sentinels),
+    "REDIS_SENTINEL_MASTER": ("redis_sentinel_master", _text),
     "REDIS_TIMEOUT_SECONDS": ("redis_timeout_seconds", _positive_seconds),
     "REDIS_BREAKER_RESET_SECONDS": ("redis_breaker_reset_seconds", _positive_seconds),
     "CACHE_TTL_SECONDS": ("cache_ttl_seconds", _seconds),
