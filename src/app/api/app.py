@@ -24,6 +24,7 @@ from app.api.calendar_feed import CalendarFeedController
 from app.api.comments import CommentController
 from app.api.dependencies import provide_accounts, provide_settings, provide_transaction
 from app.api.errors import EXCEPTION_HANDLERS
+from app.api.event_series import EventSeriesController
 from app.api.events import CategoryController, EventController
 from app.api.health import HealthController
 from app.api.impact import ImpactController, MonthlyReportController, ReportController
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             UserController,
             CategoryController,
             EventController,
+            EventSeriesController,
             CommentController,
             ResourceController,
             ReportController,
