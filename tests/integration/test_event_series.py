@@ -191,6 +191,22 @@ def test_an_occurrence_the_event_rules_refuse_refuses_the_whole_series(
     assert nothing_stored(factory)
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"start_date": "0001-01-01T00:00:00+14:00"},
+        {"end_date": "9999-12-31T23:00:00-12:00"},
+        {"start_date": "9999-12-25T09:00:00", "end_date": "9999-12-25T12:00:00", "registration_deadline": None},
+    ],
+)
+def test_timestamps_at_the_ends_of_the_calendar_are_a_400_not_a_500(
+    client: TestClient[Litestar], factory: Factory, overrides: dict[str, Any]
+) -> None:
+    body = series_body(next_saturday(), "FREQ=WEEKLY;COUNT=3", **overrides)
+    assert client.post(SERIES, json=body, headers=factory.auth(factory.user("org"))).status_code == 400
+    assert nothing_stored(factory)
+
+
 # --- reading ---
 
 
@@ -281,6 +297,21 @@ def test_one_refused_occurrence_refuses_the_whole_edit(client: TestClient[Litest
     )
     assert response.status_code == 409 and response.json()["code"] == "capacity_below_confirmed"
     assert factory.count("events", "title = 'Novo título' OR max_participants = 3") == 0
+
+
+def test_a_shift_beyond_the_calendar_is_a_400_and_changes_nothing(
+    client: TestClient[Litestar], factory: Factory
+) -> None:
+    organizer = factory.user("org")
+    series = create(client, factory, organizer, series_body(next_saturday(), "FREQ=WEEKLY;COUNT=3"))
+    first = series["occurrences"][0]["id"]
+    response = client.patch(
+        f"{SERIES}{series['id']}/occurrences/{first}/following/",
+        json={"start_date": "9999-12-31T09:00:00", "end_date": "9999-12-31T12:00:00"},
+        headers=factory.auth(organizer),
+    )
+    assert response.status_code == 400, response.text
+    assert client.get(f"{SERIES}{series['id']}/").json() == series
 
 
 def test_only_the_manager_edits_or_cancels_a_series(client: TestClient[Litestar], factory: Factory) -> None:

@@ -118,11 +118,14 @@ def _zone(name: str) -> ZoneInfo:
         raise ValidationFailed.single("timezone", "timezone_invalid") from None
 
 
-def _wall(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+def _wall(value: dt.datetime, zone: ZoneInfo, field: str = "start_date") -> dt.datetime:
     """The local wall-clock time (naive) of a timestamp; one without an offset already is."""
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=None)
-    return value.astimezone(zone).replace(tzinfo=None)
+    try:
+        return value.astimezone(zone).replace(tzinfo=None)
+    except OverflowError:  # a year-1 or year-9999 timestamp whose local time falls outside the calendar
+        raise ValidationFailed.single(field, "out_of_range") from None
 
 
 def _at(wall: dt.datetime, zone: ZoneInfo) -> dt.datetime:
@@ -137,8 +140,12 @@ class EventSeriesService:
     async def create(self, data: EventSeriesWrite, organizer: User) -> tuple[EventSeries, list[Event]]:
         """The series and every occurrence, each made by the event rules; one refused occurrence refuses all."""
         zone = _zone(data.timezone)
-        start, end = _wall(data.start_date, zone), _wall(data.end_date, zone)
-        deadline = None if data.registration_deadline is None else _wall(data.registration_deadline, zone)
+        start, end = _wall(data.start_date, zone), _wall(data.end_date, zone, "end_date")
+        deadline = (
+            None
+            if data.registration_deadline is None
+            else _wall(data.registration_deadline, zone, "registration_deadline")
+        )
         rule, starts = occurrence_starts(data.recurrence, start, zone)
         series = EventSeries(organizer_id=organizer.id, rrule=rule, timezone=data.timezone)
         self.session.add(series)
@@ -186,25 +193,26 @@ class EventSeriesService:
         zone = ZoneInfo(chosen.timezone)
         old_start, old_end = _wall(chosen.start_date, zone), _wall(chosen.end_date, zone)
         new_start = _wall(changes.pop("start_date", chosen.start_date), zone)
-        new_end = _wall(changes.pop("end_date", chosen.end_date), zone)
+        new_end = _wall(changes.pop("end_date", chosen.end_date), zone, "end_date")
         moves = new_start != old_start or new_end != old_end
         sent_deadline = "registration_deadline" in changes
         deadline = changes.pop("registration_deadline", None)
-        lead = None if deadline is None else new_start - _wall(deadline, zone)
+        lead = None if deadline is None else new_start - _wall(deadline, zone, "registration_deadline")
         for event in [chosen, *later]:
             own = dict(changes)
             event_zone = ZoneInfo(event.timezone)
-            start = _wall(event.start_date, event_zone) + (new_start - old_start)
-            if moves:
-                own["start_date"], own["end_date"] = (
-                    _at(start, event_zone),
-                    _at(start + (new_end - new_start), event_zone),
-                )
-            if sent_deadline:
-                own["registration_deadline"] = None if lead is None else _at(start - lead, event_zone)
-            elif moves and event.registration_deadline is not None:
-                shifted = _wall(event.registration_deadline, event_zone) + (new_start - old_start)
-                own["registration_deadline"] = _at(shifted, event_zone)
+            try:
+                start = _wall(event.start_date, event_zone) + (new_start - old_start)
+                if moves:
+                    own["start_date"] = _at(start, event_zone)
+                    own["end_date"] = _at(start + (new_end - new_start), event_zone)
+                if sent_deadline:
+                    own["registration_deadline"] = None if lead is None else _at(start - lead, event_zone)
+                elif moves and event.registration_deadline is not None:
+                    shifted = _wall(event.registration_deadline, event_zone) + (new_start - old_start)
+                    own["registration_deadline"] = _at(shifted, event_zone)
+            except OverflowError:  # a shift that carries a later occurrence beyond year 9999
+                raise ValidationFailed.single("start_date", "out_of_range") from None
             await _for_occurrence(self.events.patch(event.id, EventPatch(**own), user), start)
         return series, await self._occurrences(series.id)
 
