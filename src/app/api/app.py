@@ -44,6 +44,7 @@ from app.domain.accounts.tokens import TokenCodec
 from app.domain.events.queries import CountMemo
 from app.domain.notifications.delivery import smtp_status
 from app.domain.photos.storage import LocalMediaStorage
+from app.domain.tables import metadata as _mapped  # noqa: F401  # every model mapped (FK targets) before a flush
 
 logger = logging.getLogger("app")
 
