@@ -1,4 +1,4 @@
-"""Demo data for a newcomer's first run: a few people and ~50 mutirões across Brazil, loaded once."""
+"""Demo data for a newcomer's first run: a few people, ~50 mutirões across Brazil and a weekly series, loaded once."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from app.domain.accounts.models import User, UserProfile
 from app.domain.accounts.passwords import PasswordHashing
 from app.domain.events.models import Event, EventCategory
 from app.domain.events.search import search_text
+from app.domain.events.series import EventSeriesService
+from app.domain.events.series_schemas import EventSeriesWrite
 from app.domain.impact.schemas import ReportWrite
 from app.domain.impact.services import ReportService, StatisticsService
 from app.domain.jobs import defer_job
@@ -118,9 +120,35 @@ async def load_demo_data(session: AsyncSession, hashing: PasswordHashing) -> boo
         session.add(event)
         events.append(event)
     await session.flush()
+    await _saturday_beach_series(session, users[0], categories["Limpeza"].id, now)
     held = [event for event in events if event.status == "completed"]
     await _past_impact(session, held, organizers=organizers, volunteer=users[1], chooser=chooser)
     return True
+
+
+async def _saturday_beach_series(session: AsyncSession, organizer: User, category_id: int, now: dt.datetime) -> None:
+    """A recurring mutirão: six Saturday-morning beach clean-ups in Santos, made by the series rules."""
+    today = now.date()
+    saturday = today + dt.timedelta(days=7 + (5 - today.weekday()) % 7)
+    data = EventSeriesWrite(
+        title="Limpeza de sábado — Praia do José Menino",
+        description="Todo sábado de manhã: coleta de resíduos na areia e triagem de recicláveis.",
+        category=category_id,
+        address="Praia do José Menino, em frente ao canal 1",
+        latitude=-23.9720,
+        longitude=-46.3560,
+        city="Santos",
+        state="SP",
+        start_date=dt.datetime.combine(saturday, dt.time(8, 0)),
+        end_date=dt.datetime.combine(saturday, dt.time(11, 0)),
+        timezone="America/Sao_Paulo",
+        max_participants=40,
+        status="published",
+        what_to_bring="Água, protetor solar, chapéu e luvas.",
+        provided_tools="Sacos de lixo e pinças.",
+        recurrence="FREQ=WEEKLY;BYDAY=SA;COUNT=6",
+    )
+    await EventSeriesService(session).create(data, organizer)
 
 
 async def _past_impact(

@@ -11,6 +11,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from tests.support.factories import Factory
+from tests.support.series import weekly_series
 
 BAD_VALUES: list[Any] = [None, -1, 10**20, 1e308, "x" * 3000, "", [], {"a": 1}, True, "2026-13-45T25:61:00"]
 BAD_BODIES: list[Any] = [None, "x", [], {}, 12, {"unknown": 1}]
@@ -53,6 +54,7 @@ def test_no_operation_answers_500_to_bad_input(client: TestClient[Litestar], fac
     resource = client.post(
         f"/api/events/{event_id}/resources/", json={"name": "Luvas", "quantity_needed": 5}, headers=factory.auth(staff)
     )
+    series_id, _ = weekly_series(factory, staff)
     feed = client.get("/api/users/calendar/", headers=factory.auth(staff)).json()["url"]
     real = {
         "key": feed.split("/api/calendar/", 1)[1].split("/", 1)[0],
@@ -61,6 +63,7 @@ def test_no_operation_answers_500_to_bad_input(client: TestClient[Litestar], fac
         "comment_id": comment.json()["id"],
         "resource_id": resource.json()["id"],
         "category_id": 1,
+        "series_id": series_id,
         "username": "vol",
         "month": "2026-10",
     }

@@ -30,7 +30,8 @@ async def test_the_demo_shows_events_and_a_volunteers_impact_once_the_worker_ran
     assert await load(settings) is True
     assert await load(settings) is False  # once only
     await run_jobs(settings)
-    assert factory.count("events") == 50
+    assert factory.count("events") == 56  # 50 single mutirões and a weekly series of six
+    assert factory.count("events", "series_id IS NOT NULL") == 6
     assert factory.count("procrastinate_jobs", "status <> 'succeeded'") == 0
 
     token = client.post("/api/token/", json={"username": "voluntario", "password": "Mutirao-demo-2026"}).json()

@@ -19,6 +19,7 @@ from litestar.testing import TestClient
 
 from app.api.app import create_app
 from tests.support.factories import Factory
+from tests.support.series import weekly_series
 from tests.support.settings import make_settings
 
 # Of no JSON type a field of ours accepts: not a string, number, boolean, object or flat array.
@@ -68,6 +69,7 @@ def world(client: TestClient[Litestar], factory: Factory) -> dict[str, Any]:
     resource = client.post(
         f"/api/events/{event_id}/resources/", json={"name": "Luvas", "quantity_needed": 5}, headers=factory.auth(staff)
     )
+    series_id, _ = weekly_series(factory, staff)
     return {
         "auth": factory.auth(staff),
         "ids": {
@@ -76,6 +78,7 @@ def world(client: TestClient[Litestar], factory: Factory) -> dict[str, Any]:
             "comment_id": comment.json()["id"],
             "resource_id": resource.json()["id"],
             "category_id": 1,
+            "series_id": series_id,
         },
     }
 

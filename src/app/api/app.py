@@ -25,6 +25,7 @@ from app.api.co_organizers import CoOrganizerController
 from app.api.comments import CommentController
 from app.api.dependencies import provide_accounts, provide_settings, provide_transaction
 from app.api.errors import EXCEPTION_HANDLERS
+from app.api.event_series import EventSeriesController
 from app.api.events import CategoryController, EventController
 from app.api.health import HealthController
 from app.api.impact import ImpactController, MonthlyReportController, ReportController
@@ -44,6 +45,7 @@ from app.domain.accounts.tokens import TokenCodec
 from app.domain.events.queries import CountMemo
 from app.domain.notifications.delivery import smtp_status
 from app.domain.photos.storage import LocalMediaStorage
+from app.domain.tables import metadata as _mapped  # noqa: F401  # every model mapped (FK targets) before a flush
 
 logger = logging.getLogger("app")
 
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CategoryController,
             EventController,
             CoOrganizerController,
+            EventSeriesController,
             CommentController,
             ResourceController,
             ReportController,

@@ -191,6 +191,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Fuso horário inválido (use um nome IANA, ex.: America/Sao_Paulo).",
         "Invalid timezone (use an IANA name, e.g. America/Sao_Paulo).",
     ),
+    # recurring events
+    "recurrence_invalid": (
+        "Regra de recorrência inválida (ex.: FREQ=WEEKLY;BYDAY=SA;COUNT=8).",
+        "Invalid recurrence rule (e.g. FREQ=WEEKLY;BYDAY=SA;COUNT=8).",
+    ),
+    "recurrence_unsupported": (
+        "A recorrência aceita só FREQ=WEEKLY ou MONTHLY, INTERVAL, BYDAY, COUNT e UNTIL (não {part}).",
+        "Recurrence accepts only FREQ=WEEKLY or MONTHLY, INTERVAL, BYDAY, COUNT and UNTIL (not {part}).",
+    ),
+    "recurrence_unbounded": (
+        "A recorrência precisa terminar: informe COUNT ou UNTIL.",
+        "The recurrence must end: give COUNT or UNTIL.",
+    ),
+    "recurrence_too_many": (
+        "Uma série tem no máximo {max} ocorrências.",
+        "A series has at most {max} occurrences.",
+    ),
+    "recurrence_empty": (
+        "A regra de recorrência não gera nenhuma ocorrência.",
+        "The recurrence rule yields no occurrence.",
+    ),
+    "series_not_found": ("Série de eventos não encontrada.", "Event series not found."),
+    "occurrence_not_in_series": (
+        "Este evento não é uma ocorrência desta série.",
+        "This event is not an occurrence of this series.",
+    ),
     "too_short": (
         "O campo {field} deve ter pelo menos {min} caracteres.",
         "The field {field} must have at least {min} characters.",
