@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.models import User, display_name
 from app.domain.errors import FieldError, NotFound, ValidationFailed
+from app.domain.events.access import sees
 from app.domain.events.calendar import CalendarEvent, calendar_ics
 from app.domain.events.models import Event, EventSeries
 from app.domain.events.schemas import EventPatch, EventWrite
@@ -173,7 +174,7 @@ class EventSeriesService:
         series = await self.session.get(EventSeries, series_id)
         if series is None:
             raise NotFound("series_not_found")
-        visible = [event for event in await self._occurrences(series.id) if event.visible_to(user)]
+        visible = [event for event in await self._occurrences(series.id) if await sees(self.session, event, user)]
         if not visible:
             raise NotFound("series_not_found")
         return series, visible
