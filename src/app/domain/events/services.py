@@ -16,6 +16,7 @@ from app.domain.errors import Conflict, FieldError, NotFound, PermissionDenied, 
 from app.domain.events.models import Event, EventCategory
 from app.domain.events.schemas import CategoryPatch, CategoryWrite, EventPatch, EventWrite
 from app.domain.events.search import search_text
+from app.domain.notifications.new_events import queue_new_event_notices
 from app.domain.notifications.notices import queue_notice
 from app.domain.participation.services import ParticipationService
 from app.domain.time import localize, utcnow
@@ -95,6 +96,8 @@ class EventService:
         event.search_text = search_text(event.title, event.description, event.city)
         self.session.add(event)
         await self.session.flush()
+        if event.status == "published":
+            await queue_new_event_notices(self.session, event.id)
         return event
 
     async def replace(self, event_id: int, data: EventWrite, user: User) -> Event:
@@ -144,6 +147,7 @@ class EventService:
         event.status = "published"
         event.updated_at = utcnow()
         await self.session.flush()
+        await queue_new_event_notices(self.session, event.id)
         return event
 
     async def cancel(self, event_id: int, user: User) -> Event:
