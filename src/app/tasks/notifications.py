@@ -1,4 +1,4 @@
-"""Notification tasks: notices, and the reminders before each event.
+"""Notification tasks: notices, the reminders before each event, and new-event notices.
 
 Each is safe to run twice: what the SMTP server accepted is recorded as it is accepted, and never sent again.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from procrastinate import JobContext
 
 from app.domain import jobs
+from app.domain.notifications import new_events
 from app.domain.notifications.links import Links
 from app.domain.notifications.notices import send_notice
 from app.domain.notifications.reminders import queue_due_reminders
@@ -77,4 +78,35 @@ async def send_event_reminders(context: JobContext, event_id: int) -> int:
         Links.from_settings(resources.settings),
         sender=resources.settings.email_from,
         event_id=event_id,
+    )
+
+
+@app.task(
+    name=jobs.QUEUE_NEW_EVENT_NOTICES.task_name,
+    queue=jobs.QUEUE_NEW_EVENT_NOTICES.queue,
+    pass_context=True,
+    retry=EMAIL_RETRY,
+)
+async def queue_new_event_notices(context: JobContext, event_id: int) -> int:
+    """Record a notice for each volunteer the published event may interest, and queue their emails; returns how
+    many notices are new."""
+    async with resources_of(context).sessions.begin() as session:
+        return await new_events.fan_out(session, event_id)
+
+
+@app.task(
+    name=jobs.SEND_NEW_EVENT_EMAILS.task_name,
+    queue=jobs.SEND_NEW_EVENT_EMAILS.queue,
+    pass_context=True,
+    retry=EMAIL_RETRY,
+)
+async def send_new_event_emails(context: JobContext) -> int:
+    """Email each volunteer with pending new-event notices who had none today; returns how many this run sent."""
+    resources = resources_of(context)
+    return await new_events.send_new_event_emails(
+        resources.engine,
+        resources.mailer,
+        Links.from_settings(resources.settings),
+        sender=resources.settings.email_from,
+        timezone=resources.settings.app_timezone,
     )

@@ -45,6 +45,8 @@ SCHEDULES = (
     LocalSchedule(jobs.GENERATE_MONTHLY_IMPACT_REPORT, hour=3, day=1, args=_previous_month),
     # SPEC §4: the nightly clean-up, at 02:00.
     LocalSchedule(jobs.CLEANUP_EXPIRED_EVENTS, hour=2),
+    # New-event notices held back by the one-email-a-day rule go out as a digest at 08:00.
+    LocalSchedule(jobs.SEND_NEW_EVENT_EMAILS, hour=8),
 )
 
 

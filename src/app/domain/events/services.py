@@ -16,6 +16,7 @@ from app.domain.events.access import require_manager, require_owner, visible_eve
 from app.domain.events.models import Event, EventCategory, event_co_organizers
 from app.domain.events.schemas import CategoryPatch, CategoryWrite, CoOrganizerAdd, EventPatch, EventWrite
 from app.domain.events.search import search_text
+from app.domain.notifications.new_events import queue_new_event_notices
 from app.domain.notifications.notices import queue_notice
 from app.domain.organizations.models import Organization, OrganizationMember
 from app.domain.participation.services import ParticipationService
@@ -96,6 +97,8 @@ class EventService:
         event.search_text = search_text(event.title, event.description, event.city)
         self.session.add(event)
         await self.session.flush()
+        if event.status == "published":
+            await queue_new_event_notices(self.session, event.id)
         return event
 
     async def replace(self, event_id: int, data: EventWrite, user: User) -> Event:
@@ -147,6 +150,7 @@ class EventService:
         event.status = "published"
         event.updated_at = utcnow()
         await self.session.flush()
+        await queue_new_event_notices(self.session, event.id)
         return event
 
     async def cancel(self, event_id: int, user: User) -> Event:

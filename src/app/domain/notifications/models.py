@@ -6,8 +6,23 @@ of workers and runs; a notice once per (job, recipient), so a job that runs agai
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, String, Table, func, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    func,
+    literal_column,
+    text,
+)
 
+from app.domain.accounts.models import UserProfile
 from app.domain.base import metadata
 from app.domain.events.models import Event
 
@@ -49,6 +64,25 @@ new_event_emails = Table(
     Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("sent_at", DateTime(timezone=True), nullable=True),
+)
+
+# Where a profile's city is: Brazil's places from GeoNames (db/data/br_cities.csv, CC BY 4.0), one per state and
+# accent-folded name (`mutiroes_fold`, migration 0019), for "within 50 km" of a new event.
+br_cities = Table(
+    "br_cities",
+    metadata,
+    Column("state", String(2), primary_key=True),
+    Column("name_key", String(100), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("population", Integer, nullable=False),
+    Column("geonameid", Integer, nullable=False),
+)
+
+# New-event matching joins profiles to places by (folded city, state).
+ix_user_profiles_place = Index(
+    "ix_user_profiles_place", literal_column("mutiroes_fold(city)"), UserProfile.__table__.c.state
 )
 
 # Reminders and the nightly clean-up look for published events by start date; declared beside the jobs

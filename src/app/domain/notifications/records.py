@@ -7,6 +7,7 @@ claims (row locks) for a whole batch, and must not hold the records back with th
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 # Plain statements on the driver's connection: one round trip each, prepared once.
 _REMINDER_SENT = "INSERT INTO event_reminders (event_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
 _NOTICE_SENT = "INSERT INTO notice_deliveries (job_id, user_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+# One statement, so one transaction: the day is claimed and the notices it carried are marked together.
+_NEW_EVENTS_SENT = """
+    WITH day AS (
+        INSERT INTO new_event_emails (user_id, day, sent_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING
+    )
+    UPDATE new_event_notices SET sent_at = now()
+    WHERE user_id = $1 AND event_id = ANY($3::bigint[]) AND sent_at IS NULL
+"""
 
 
 class DeliveryRecords:
@@ -26,6 +35,9 @@ class DeliveryRecords:
 
     async def notice_sent(self, job_id: int, user_id: int, kind: str) -> None:
         await self.connection.execute(_NOTICE_SENT, job_id, user_id, kind)
+
+    async def new_events_sent(self, user_id: int, day: dt.date, event_ids: list[int]) -> None:
+        await self.connection.execute(_NEW_EVENTS_SENT, user_id, day, event_ids)
 
 
 @contextlib.asynccontextmanager

@@ -201,6 +201,57 @@ def event_email(user: User, event: Event, kind: str, *, links: Links, unsubscrib
     )
 
 
+def _town(event: Event) -> str:
+    return " - ".join(part for part in (event.city, event.state) if part)
+
+
+def new_events_email(user: User, events: Sequence[Event], *, links: Links, unsubscribe_kind: str, key: str) -> Email:
+    """New mutirões for a volunteer (followed organization, or their interest near them): one event, or a digest."""
+    english = is_english(user)
+    unsubscribe_url = links.unsubscribe(user.id, unsubscribe_kind)
+    if len(events) == 1:
+        event = events[0]
+        when = local_when(event.start_date, event.end_date, event.timezone, english=english)
+        if english:
+            words = _Words(
+                f"New mutirão: {event.title}",
+                [_greeting(user), f"A new mutirão you may like was just published: {event.title}."],
+                "See the event",
+            )
+            details = [("When", when), ("Where", _town(event))]
+        else:
+            words = _Words(
+                f"Novo mutirão: {event.title}",
+                [_greeting(user), f"Acaba de ser publicado um mutirão do seu interesse: {event.title}."],
+                "Ver o mutirão",
+            )
+            details = [("Quando", when), ("Onde", _town(event))]
+        return _compose(
+            user, words, link=links.event(event.id), unsubscribe_url=unsubscribe_url, key=key, details=details
+        )
+    listed = [
+        (
+            event.title,
+            f"{local_when(event.start_date, event.end_date, event.timezone, english=english)}, "
+            f"{_town(event)}: {links.event(event.id)}",
+        )
+        for event in events
+    ]
+    if english:
+        words = _Words(
+            f"{len(events)} new mutirões for you",
+            [_greeting(user), "These mutirões you may like were published since our last email:"],
+            "Find more mutirões",
+        )
+    else:
+        words = _Words(
+            f"{len(events)} novos mutirões para você",
+            [_greeting(user), "Estes mutirões do seu interesse foram publicados desde o nosso último e-mail:"],
+            "Encontrar mais mutirões",
+        )
+    return _compose(user, words, link=links.site, unsubscribe_url=unsubscribe_url, key=key, details=listed)
+
+
 def badge_email(user: User, badge: Badge, *, links: Links, unsubscribe_kind: str, key: str) -> Email:
     if is_english(user):
         words = _Words(
