@@ -16,6 +16,7 @@ from app.config.database import create_engine, create_session_maker
 from app.config.settings import Settings, get_settings
 from app.domain.notifications.delivery import Mailer, mailer_for
 from app.domain.notifications.email import Outbox
+from app.domain.tables import metadata as _mapped  # noqa: F401  # every model mapped (FK targets) before a flush
 
 
 class TaskResources:
