@@ -98,6 +98,9 @@ def test_a_weekly_series_makes_eight_saturday_mutiroes_each_an_ordinary_event(
     second = client.get(f"/api/events/{ids[1]}/").json()
     assert second["end_date"].endswith("T12:00:00-03:00")
     assert second["registration_deadline"] == f"{day + dt.timedelta(days=6)}T18:00:00-03:00"
+    assert second["series"] == series["id"]
+    listed = client.get("/api/events/", params={"page_size": 100}).json()["results"]
+    assert {event["id"]: event["series"] for event in listed if event["id"] in ids} == dict.fromkeys(ids, series["id"])
     assert client.get(f"{SERIES}{series['id']}/").json() == series
 
 

@@ -58,10 +58,10 @@ EVENT_COLUMNS = """
     e.max_participants, e.min_age, e.max_age, e.status, e.is_public, e.requires_approval,
     e.required_tools, e.provided_tools, e.what_to_bring, e.cover_image_url,
     e.created_at, e.updated_at, e.participants_count, e.waitlist_count,
-    e.organization_id, org.name
+    e.organization_id, org.name, e.series_id
 """
 # Queries that add columns after EVENT_COLUMNS read them from this index on.
-EXTRA = 38
+EXTRA = 39
 EVENT_JOINS = """
     JOIN event_categories c ON c.id = e.category_id
     JOIN users u ON u.id = e.organizer_id
@@ -326,6 +326,7 @@ def _fields(row: Sequence[Any], now: dt.datetime, participation: str | None) -> 
         "waitlist_count": row[35],
         "organization": row[36],
         "organization_name": row[37],
+        "series": row[38],
         "available_spots": max(capacity - confirmed, 0),
         "is_active": is_active,
         "is_registration_open": is_active and (deadline is None or now < deadline),

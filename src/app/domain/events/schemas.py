@@ -152,6 +152,8 @@ class EventRead(msgspec.Struct, kw_only=True):
     # The organization that runs it, if any.
     organization: int | None
     organization_name: str | None
+    # The recurring series it is an occurrence of, if any (GET /api/events/series/{id}/).
+    series: int | None
     available_spots: int
     is_active: bool
     is_registration_open: bool
