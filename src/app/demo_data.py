@@ -1,4 +1,5 @@
-"""Demo data for a newcomer's first run: a few people, ~50 mutirões across Brazil and a weekly series, loaded once."""
+"""Demo data for a newcomer's first run: a few people, a collective, ~50 mutirões across Brazil and a weekly series,
+loaded once."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 import logging
 import random
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import jobs
@@ -19,6 +20,7 @@ from app.domain.events.series_schemas import EventSeriesWrite
 from app.domain.impact.schemas import ReportWrite
 from app.domain.impact.services import ReportService, StatisticsService
 from app.domain.jobs import defer_job
+from app.domain.organizations.models import Organization, OrganizationMember, organization_followers
 from app.domain.participation.models import EventParticipant
 from app.domain.time import utcnow
 
@@ -120,14 +122,45 @@ async def load_demo_data(session: AsyncSession, hashing: PasswordHashing) -> boo
         session.add(event)
         events.append(event)
     await session.flush()
-    await _saturday_beach_series(session, users[0], categories["Limpeza"].id, now)
+    collective = await _collective(session, owner=users[0], organizer=users[2], follower=users[1])
+    for event in events[::5]:
+        if event.organizer_id == users[0].id:
+            event.organization_id = collective.id
+    await _saturday_beach_series(session, users[0], categories["Limpeza"].id, now, collective)
     held = [event for event in events if event.status == "completed"]
     await _past_impact(session, held, organizers=organizers, volunteer=users[1], chooser=chooser)
     return True
 
 
-async def _saturday_beach_series(session: AsyncSession, organizer: User, category_id: int, now: dt.datetime) -> None:
-    """A recurring mutirão: six Saturday-morning beach clean-ups in Santos, made by the series rules."""
+async def _collective(session: AsyncSession, *, owner: User, organizer: User, follower: User) -> Organization:
+    """An organization with an owner and an organizer, followed by the demo volunteer."""
+    collective = Organization(
+        name="Coletivo Maré Limpa",
+        slug="mare-limpa",
+        description="Voluntários que limpam as praias e os canais de Santos desde 2019.",
+        city="Santos",
+        state="SP",
+        website="https://marelimpa.example.org",
+        is_verified=True,
+    )
+    session.add(collective)
+    await session.flush()
+    session.add_all(
+        [
+            OrganizationMember(organization_id=collective.id, user_id=owner.id, role="owner"),
+            OrganizationMember(organization_id=collective.id, user_id=organizer.id, role="organizer"),
+        ]
+    )
+    await session.execute(insert(organization_followers).values(organization_id=collective.id, user_id=follower.id))
+    await session.flush()
+    return collective
+
+
+async def _saturday_beach_series(
+    session: AsyncSession, organizer: User, category_id: int, now: dt.datetime, collective: Organization
+) -> None:
+    """A recurring mutirão of the collective: six Saturday-morning beach clean-ups in Santos, made by the series
+    rules."""
     today = now.date()
     saturday = today + dt.timedelta(days=7 + (5 - today.weekday()) % 7)
     data = EventSeriesWrite(
@@ -147,6 +180,7 @@ async def _saturday_beach_series(session: AsyncSession, organizer: User, categor
         what_to_bring="Água, protetor solar, chapéu e luvas.",
         provided_tools="Sacos de lixo e pinças.",
         recurrence="FREQ=WEEKLY;BYDAY=SA;COUNT=6",
+        organization=collective.id,
     )
     await EventSeriesService(session).create(data, organizer)
 

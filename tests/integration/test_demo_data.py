@@ -32,6 +32,10 @@ async def test_the_demo_shows_events_and_a_volunteers_impact_once_the_worker_ran
     await run_jobs(settings)
     assert factory.count("events") == 56  # 50 single mutirões and a weekly series of six
     assert factory.count("events", "series_id IS NOT NULL") == 6
+    # The collective: an owner and an organizer, followed by the volunteer, running the series and a few more.
+    assert factory.count("organization_members") == 2 and factory.count("organization_followers") == 1
+    assert factory.count("events", "organization_id IS NOT NULL AND series_id IS NOT NULL") == 6
+    assert factory.count("events", "organization_id IS NOT NULL") > 6
     assert factory.count("procrastinate_jobs", "status <> 'succeeded'") == 0
 
     token = client.post("/api/token/", json={"username": "voluntario", "password": "Mutirao-demo-2026"}).json()
