@@ -330,3 +330,30 @@ def test_the_database_folds_every_place_name_as_the_search_does(factory: Factory
     ).scalars()
     assert list(folded) == [normalize(name) for name in [*names, letters]]
     assert all(unicodedata.is_normalized("NFC", name) for name in names)  # no decomposed accents in the data
+
+
+@pytest.mark.anyio
+async def test_following_through_the_api_brings_the_organizations_new_events(
+    client: TestClient[Litestar], factory: Factory, settings: Settings, sink: SmtpSink
+) -> None:
+    organizer = factory.user("organizadora")
+    org = organization(factory)
+    fan = volunteer(factory, "fa")
+    headers = factory.auth(fan)
+    url = f"/api/organizations/{org}/follow/"
+    for _ in range(2):  # following twice is following
+        answer = client.post(url, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"organization": org, "following": True, "followers_count": 1}
+    assert client.post(url).status_code == 401
+    assert client.post("/api/organizations/999999/follow/", headers=headers).status_code == 404
+    assert factory.count("organization_followers") == 1
+
+    publish(client, factory, draft(factory, organizer, organization_id=org), organizer)
+    await run_jobs(settings)
+    assert len(sink.messages) == 1 and address("fa") in sink.messages[0]["To"]
+
+    for _ in range(2):  # not following is not an error
+        stopped = client.delete(url, headers=headers)
+        assert stopped.status_code == 200 and stopped.json()["following"] is False
+    assert factory.count("organization_followers") == 0

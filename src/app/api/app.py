@@ -33,6 +33,7 @@ from app.api.metrics import Metrics, MetricsController, RequestMetrics, orm_pool
 from app.api.middleware import EdgeMiddleware, NulCharacterGuard
 from app.api.notifications import NotificationController
 from app.api.openapi import tidy_document
+from app.api.organizations import OrganizationController
 from app.api.photos import PhotoController, PictureController
 from app.api.rate_limits import RateLimiter, RateLimitMiddleware
 from app.api.resources import ResourceController
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CategoryController,
             EventController,
             CoOrganizerController,
+            OrganizationController,
             EventSeriesController,
             CommentController,
             ResourceController,
@@ -192,6 +194,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="auth", description="Log in, rotate and revoke tokens"),
             Tag(name="users", description="Accounts and profiles"),
             Tag(name="events", description="Find, publish and manage mutirões"),
+            Tag(name="organizations", description="Collectives, NGOs, schools and companies that run mutirões"),
             Tag(name="categories", description="Kinds of action: Limpeza, Plantio, Monitoramento, Educação"),
             Tag(name="comments", description="Talk about an event: comments and one level of replies"),
             Tag(name="resources", description="What a mutirão needs, and the volunteers' pledges to bring it"),
