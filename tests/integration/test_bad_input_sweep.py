@@ -64,6 +64,7 @@ def test_no_operation_answers_500_to_bad_input(client: TestClient[Litestar], fac
         "resource_id": resource.json()["id"],
         "category_id": 1,
         "series_id": series_id,
+        "organization_id": factory.organization(owner=staff),
         "username": "vol",
         "month": "2026-10",
     }

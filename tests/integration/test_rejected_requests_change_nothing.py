@@ -79,6 +79,7 @@ def world(client: TestClient[Litestar], factory: Factory) -> dict[str, Any]:
             "resource_id": resource.json()["id"],
             "category_id": 1,
             "series_id": series_id,
+            "organization_id": factory.organization(owner=staff),
         },
     }
 

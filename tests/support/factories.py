@@ -146,6 +146,25 @@ class Factory:
         )
         return event_id
 
+    def organization(self, name: str = "Coletivo Maré Limpa", **members: int) -> int:
+        """An organization; `members` maps a role to a user (`owner=ana`)."""
+        organization_id: int = self.scalar(
+            "INSERT INTO organizations (name, slug, description, logo_url, city, state, website, is_verified,"
+            " created_at, updated_at) VALUES (:name, :slug, '', '', 'Santos', 'SP', '', false, now(), now())"
+            " RETURNING id",
+            name=name,
+            slug="-".join(search_text(name, "", "").split()),
+        )
+        for role, user_id in members.items():
+            self.execute(
+                "INSERT INTO organization_members (organization_id, user_id, role, created_at, updated_at)"
+                " VALUES (:org, :user_id, :role, now(), now())",
+                org=organization_id,
+                user_id=user_id,
+                role=role,
+            )
+        return organization_id
+
     def count(self, table: str, where: str = "true", **params: Any) -> int:
         return int(self.scalar(f"SELECT count(*) FROM {table} WHERE {where}", **params))
 

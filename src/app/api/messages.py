@@ -160,6 +160,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only the organization's members may run events under its name.",
     ),
     "organization_not_found": ("Organização não encontrada.", "Organization not found."),
+    "not_organization_admin": (
+        "Apenas os donos e administradores da organização podem fazer isso.",
+        "Only the organization's owners and admins may do this.",
+    ),
+    "slug_taken": ("Este endereço já é de outra organização.", "This address already belongs to another organization."),
     "already_organizer": ("Esta pessoa já é a organizadora do evento.", "This person already organizes the event."),
     "too_many_co_organizers": (
         "Um evento pode ter no máximo {max} coorganizadores.",
