@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 from tests.support.factories import Factory
 
 URL = "/api/organizations/"
-BODY = {
+BODY: dict[str, Any] = {
     "name": "Coletivo Maré Limpa",
     "description": "Limpamos as praias de Santos.",
     "city": "Santos",
@@ -45,7 +45,7 @@ def test_a_bad_body_or_a_taken_slug_is_refused_and_nothing_is_stored(
     ana = factory.user("ana")
     create(client, factory, ana, slug="mare-limpa")
     headers = factory.auth(ana)
-    refused = {
+    refused: dict[str, tuple[dict[str, Any], str | None]] = {
         "slug taken in another case": ({"slug": "mare-limpa", "name": "Outra"}, "slug_taken"),
         "slug from a taken name": ({"name": "Mare Limpa", "slug": "mare-limpa"}, "slug_taken"),
         "state": ({"state": "XX"}, "state_invalid"),
