@@ -31,6 +31,7 @@ from app.api.metrics import Metrics, MetricsController, RequestMetrics, orm_pool
 from app.api.middleware import EdgeMiddleware, NulCharacterGuard
 from app.api.notifications import NotificationController
 from app.api.openapi import tidy_document
+from app.api.organizations import OrganizationController
 from app.api.photos import PhotoController, PictureController
 from app.api.rate_limits import RateLimiter, RateLimitMiddleware
 from app.api.resources import ResourceController
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CalendarFeedController,
             PhotoController,
             PictureController,
+            OrganizationController,
             media_files(settings),
         ],
         plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],
@@ -194,6 +196,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(
                 name="impact", description="Impact reports, verified statistics, badges, leaderboards, monthly reports"
             ),
+            Tag(name="organizations", description="Collectives, NGOs and schools: members, invitations, followers"),
             Tag(name="health", description="Probes"),
         ],
         use_handler_docstrings=True,
