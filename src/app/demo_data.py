@@ -17,6 +17,8 @@ from app.domain.events.search import search_text
 from app.domain.impact.schemas import ReportWrite
 from app.domain.impact.services import ReportService, StatisticsService
 from app.domain.jobs import defer_job
+from app.domain.organizations.models import Organization, OrganizationMember
+from app.domain.organizations.services import OrganizationService
 from app.domain.participation.models import EventParticipant
 from app.domain.time import utcnow
 
@@ -118,9 +120,39 @@ async def load_demo_data(session: AsyncSession, hashing: PasswordHashing) -> boo
         session.add(event)
         events.append(event)
     await session.flush()
+    await _organization(session, events, owner=users[0], organizer=users[2], followers=[users[1], users[2]])
     held = [event for event in events if event.status == "completed"]
     await _past_impact(session, held, organizers=organizers, volunteer=users[1], chooser=chooser)
     return True
+
+
+async def _organization(
+    session: AsyncSession, events: list[Event], *, owner: User, organizer: User, followers: list[User]
+) -> None:
+    """An organization running its owner's mutirões, with an organizer and two followers."""
+    organization = Organization(
+        name="Coletivo Mutirão Verde",
+        slug="coletivo-mutirao-verde",
+        description="Voluntários que organizam limpezas e plantios pelo Brasil desde 2019.",
+        city="São Paulo",
+        state="SP",
+        website="https://mutiraoverde.example.org",
+        is_verified=True,
+    )
+    session.add(organization)
+    await session.flush()
+    session.add_all(
+        [
+            OrganizationMember(organization_id=organization.id, user_id=owner.id, role="owner"),
+            OrganizationMember(organization_id=organization.id, user_id=organizer.id, role="organizer"),
+        ]
+    )
+    for follower in followers:
+        await OrganizationService(session).add_follower(organization.id, follower.id)
+    for event in events:
+        if event.organizer_id == owner.id:
+            event.organization_id = organization.id
+    await session.flush()
 
 
 async def _past_impact(

@@ -44,3 +44,7 @@ async def test_the_demo_shows_events_and_a_volunteers_impact_once_the_worker_ran
     board = client.get("/api/users/leaderboard/").json()
     assert board["results"][0]["username"] == "voluntario"
     assert client.get("/api/reports/monthly/").json()["count"] == 1
+    [organization] = client.get("/api/organizations/").json()["results"]
+    page = client.get(f"/api/organizations/{organization['id']}/").json()
+    assert (page["members_count"], page["followers_count"]) == (2, 2)
+    assert page["upcoming_events"] and page["past_events"] and page["impact"]["check_ins"] > 0
