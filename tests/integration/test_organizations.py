@@ -253,6 +253,7 @@ async def test_the_public_page_shows_its_events_and_impact_from_check_ins_and_re
     upcoming = under_organization(factory.event(owner, title="Plantio no Parque", category="Plantio"))
     under_organization(factory.event(owner, title="Rascunho", status="draft"))
     under_organization(factory.event(owner, title="Privado", is_public=False))
+    under_organization(factory.event(owner, title="Cancelado", status="cancelled"))
     factory.event(owner, title="Fora da organização")
     await run_jobs(settings, queues=["statistics"])
 

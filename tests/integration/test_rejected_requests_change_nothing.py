@@ -68,9 +68,12 @@ def world(client: TestClient[Litestar], factory: Factory) -> dict[str, Any]:
     resource = client.post(
         f"/api/events/{event_id}/resources/", json={"name": "Luvas", "quantity_needed": 5}, headers=factory.auth(staff)
     )
+    organization = client.post("/api/organizations/", json={"name": "Coletivo"}, headers=factory.auth(staff)).json()
     return {
         "auth": factory.auth(staff),
         "ids": {
+            "organization_id": organization["id"],
+            "user_id": staff,
             "event_id": event_id,
             "participation_id": joined["id"],
             "comment_id": comment.json()["id"],

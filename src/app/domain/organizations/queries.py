@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.models import display_name
+from app.domain.impact.services import HELD
 from app.domain.organizations.schemas import (
     MemberRead,
     MyOrganization,
@@ -37,9 +38,9 @@ COUNT_SQL = "SELECT count(*) FROM organizations o WHERE {where}"
 # Its verified figures: the contributions (written by update_user_statistics from check-ins and reports, the one
 # place those rules live) of its events, and the events it held and reported.
 IMPACT_SQL = text(
-    """
+    f"""
     SELECT
-        (SELECT count(*) FROM events e WHERE e.organization_id = :id AND e.status IN ('published', 'completed')
+        (SELECT count(*) FROM events e WHERE e.organization_id = :id AND e.status IN {HELD}
            AND e.end_date <= :now) AS events_held,
         (SELECT count(*) FROM event_reports r JOIN events e ON e.id = r.event_id
          WHERE e.organization_id = :id) AS reports_filed,
@@ -54,10 +55,15 @@ _EVENTS_SQL = """
     SELECT id, title, start_date, end_date, city, state, status, participants_count, max_participants,
            cover_image_url
     FROM events e
-    WHERE e.organization_id = :id AND e.is_public AND e.status IN ('published', 'completed', 'cancelled')
+    WHERE e.organization_id = :id AND e.is_public
 """
-UPCOMING_SQL = text(_EVENTS_SQL + " AND e.end_date > :now ORDER BY e.start_date, e.id LIMIT :limit")
-PAST_SQL = text(_EVENTS_SQL + " AND e.end_date <= :now ORDER BY e.start_date DESC, e.id DESC LIMIT :limit")
+# Ahead: what one may still join (not drafts, not cancelled); behind: what took place.
+UPCOMING_SQL = text(
+    _EVENTS_SQL + " AND e.status = 'published' AND e.end_date > :now ORDER BY e.start_date, e.id LIMIT :limit"
+)
+PAST_SQL = text(
+    _EVENTS_SQL + f" AND e.status IN {HELD} AND e.end_date <= :now ORDER BY e.start_date DESC, e.id DESC LIMIT :limit"
+)
 CALLER_SQL = text(
     """
     SELECT (SELECT role FROM organization_members WHERE organization_id = :id AND user_id = :user_id) AS role,

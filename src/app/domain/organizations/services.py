@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+import secrets
 import unicodedata
 from typing import Any
 
@@ -223,7 +224,7 @@ class OrganizationService:
             user_id=invitee.id if invitee is not None else None,
             role=data.role,
             invited_by_id=actor.id,
-            token_hash="",
+            token_hash=secrets.token_hex(32),  # a unique stand-in until the id the token is made from is known
             created_at=now,
             expires_at=now + valid_for,
         )
