@@ -122,8 +122,8 @@ async def load_demo_data(session: AsyncSession, hashing: PasswordHashing) -> boo
         session.add(event)
         events.append(event)
     await session.flush()
-    collective = await _collective(session, owner=users[0], organizer=users[2], follower=users[1])
-    for event in events[::5]:
+    collective = await _collective(session, owner=users[0], organizer=users[2], followers=[users[1], users[2]])
+    for event in events:
         if event.organizer_id == users[0].id:
             event.organization_id = collective.id
     await _saturday_beach_series(session, users[0], categories["Limpeza"].id, now, collective)
@@ -132,8 +132,8 @@ async def load_demo_data(session: AsyncSession, hashing: PasswordHashing) -> boo
     return True
 
 
-async def _collective(session: AsyncSession, *, owner: User, organizer: User, follower: User) -> Organization:
-    """An organization with an owner and an organizer, followed by the demo volunteer."""
+async def _collective(session: AsyncSession, *, owner: User, organizer: User, followers: list[User]) -> Organization:
+    """An organization with an owner and an organizer, followed by two, running its owner's mutirões."""
     collective = Organization(
         name="Coletivo Maré Limpa",
         slug="mare-limpa",
@@ -151,7 +151,8 @@ async def _collective(session: AsyncSession, *, owner: User, organizer: User, fo
             OrganizationMember(organization_id=collective.id, user_id=organizer.id, role="organizer"),
         ]
     )
-    await session.execute(insert(organization_followers).values(organization_id=collective.id, user_id=follower.id))
+    for follower in followers:
+        await session.execute(insert(organization_followers).values(organization_id=collective.id, user_id=follower.id))
     await session.flush()
     return collective
 

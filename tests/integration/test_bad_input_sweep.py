@@ -56,6 +56,10 @@ def test_no_operation_answers_500_to_bad_input(client: TestClient[Litestar], fac
     )
     series_id, _ = weekly_series(factory, staff)
     feed = client.get("/api/users/calendar/", headers=factory.auth(staff)).json()["url"]
+    organization = client.post("/api/organizations/", json={"name": "Coletivo"}, headers=factory.auth(staff)).json()
+    invitation = client.post(
+        f"/api/organizations/{organization['id']}/invitations/", json={"username": "vol"}, headers=factory.auth(staff)
+    ).json()
     real = {
         "key": feed.split("/api/calendar/", 1)[1].split("/", 1)[0],
         "event_id": event_id,
@@ -64,8 +68,10 @@ def test_no_operation_answers_500_to_bad_input(client: TestClient[Litestar], fac
         "resource_id": resource.json()["id"],
         "category_id": 1,
         "series_id": series_id,
-        "organization_id": factory.organization(owner=staff),
         "username": "vol",
+        "organization_id": organization["id"],
+        "user_id": volunteer,
+        "invitation_id": invitation["id"],
         "month": "2026-10",
     }
     document = client.get("/schema/openapi.json").json()

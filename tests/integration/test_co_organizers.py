@@ -30,19 +30,6 @@ class Team:
         return factory.auth(self.users[who])
 
 
-def organization(factory: Factory, name: str = "Coletivo Maré Limpa", **members: int) -> int:
-    org: int = factory.scalar(
-        "INSERT INTO organizations (name, slug, description, logo_url, city, state, website, is_verified,"
-        " created_at, updated_at) VALUES (:name, :slug, '', '', 'Santos', 'SP', '',"
-        " false, now(), now()) RETURNING id",
-        name=name,
-        slug=name.lower().replace(" ", "-"),
-    )
-    for role, user_id in members.items():
-        add_member(factory, org, user_id, role)
-    return org
-
-
 def add_member(factory: Factory, org: int, user_id: int, role: str) -> None:
     factory.execute(
         "INSERT INTO organization_members (organization_id, user_id, role, created_at, updated_at)"
@@ -56,7 +43,7 @@ def add_member(factory: Factory, org: int, user_id: int, role: str) -> None:
 def team(factory: Factory) -> Team:
     users = {who: factory.user(who.replace("_", "")) for who in EVERYONE if who != "staff"}
     users["staff"] = factory.user("equipe", is_staff=True)
-    org = organization(factory, owner=users["org_owner"], admin=users["org_admin"])
+    org = factory.organization(owner=users["org_owner"], admin=users["org_admin"])
     add_member(factory, org, users["org_organizer"], "organizer")
     add_member(factory, org, users["organizer"], "organizer")
     return Team(users, org)
@@ -197,7 +184,7 @@ def test_an_event_runs_under_an_organization_only_its_members_choose(
 ) -> None:
     member = factory.user("membro")
     outsider = factory.user("forasteira")
-    org = organization(factory, "Escola Verde", organizer=member)
+    org = factory.organization("Escola Verde", organizer=member)
     body = {
         "title": "Plantio na escola",
         "category": 2,

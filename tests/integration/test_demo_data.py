@@ -33,7 +33,7 @@ async def test_the_demo_shows_events_and_a_volunteers_impact_once_the_worker_ran
     assert factory.count("events") == 56  # 50 single mutirões and a weekly series of six
     assert factory.count("events", "series_id IS NOT NULL") == 6
     # The collective: an owner and an organizer, followed by the volunteer, running the series and a few more.
-    assert factory.count("organization_members") == 2 and factory.count("organization_followers") == 1
+    assert factory.count("organization_members") == 2 and factory.count("organization_followers") == 2
     assert factory.count("events", "organization_id IS NOT NULL AND series_id IS NOT NULL") == 6
     assert factory.count("events", "organization_id IS NOT NULL") > 6
     assert factory.count("procrastinate_jobs", "status <> 'succeeded'") == 0
@@ -49,3 +49,7 @@ async def test_the_demo_shows_events_and_a_volunteers_impact_once_the_worker_ran
     board = client.get("/api/users/leaderboard/").json()
     assert board["results"][0]["username"] == "voluntario"
     assert client.get("/api/reports/monthly/").json()["count"] == 1
+    [organization] = client.get("/api/organizations/").json()["results"]
+    page = client.get(f"/api/organizations/{organization['id']}/").json()
+    assert (page["members_count"], page["followers_count"]) == (2, 2)
+    assert page["upcoming_events"] and page["past_events"] and page["impact"]["check_ins"] > 0

@@ -343,8 +343,7 @@ async def test_following_through_the_api_brings_the_organizations_new_events(
     url = f"/api/organizations/{org}/follow/"
     for _ in range(2):  # following twice is following
         answer = client.post(url, headers=headers)
-        assert answer.status_code == 200, answer.text
-        assert answer.json() == {"organization": org, "following": True, "followers_count": 1}
+        assert answer.status_code == 204, answer.text
     assert client.post(url).status_code == 401
     assert client.post("/api/organizations/999999/follow/", headers=headers).status_code == 404
     assert factory.count("organization_followers") == 1
@@ -354,6 +353,5 @@ async def test_following_through_the_api_brings_the_organizations_new_events(
     assert len(sink.messages) == 1 and address("fa") in sink.messages[0]["To"]
 
     for _ in range(2):  # not following is not an error
-        stopped = client.delete(url, headers=headers)
-        assert stopped.status_code == 200 and stopped.json()["following"] is False
+        assert client.delete(url, headers=headers).status_code == 204
     assert factory.count("organization_followers") == 0

@@ -70,16 +70,18 @@ def world(client: TestClient[Litestar], factory: Factory) -> dict[str, Any]:
         f"/api/events/{event_id}/resources/", json={"name": "Luvas", "quantity_needed": 5}, headers=factory.auth(staff)
     )
     series_id, _ = weekly_series(factory, staff)
+    organization = client.post("/api/organizations/", json={"name": "Coletivo"}, headers=factory.auth(staff)).json()
     return {
         "auth": factory.auth(staff),
         "ids": {
+            "organization_id": organization["id"],
+            "user_id": staff,
             "event_id": event_id,
             "participation_id": joined["id"],
             "comment_id": comment.json()["id"],
             "resource_id": resource.json()["id"],
             "category_id": 1,
             "series_id": series_id,
-            "organization_id": factory.organization(owner=staff),
         },
     }
 

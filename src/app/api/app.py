@@ -108,7 +108,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CategoryController,
             EventController,
             CoOrganizerController,
-            OrganizationController,
             EventSeriesController,
             CommentController,
             ResourceController,
@@ -119,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CalendarFeedController,
             PhotoController,
             PictureController,
+            OrganizationController,
             media_files(settings),
         ],
         plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],
@@ -194,7 +194,6 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="auth", description="Log in, rotate and revoke tokens"),
             Tag(name="users", description="Accounts and profiles"),
             Tag(name="events", description="Find, publish and manage mutirões"),
-            Tag(name="organizations", description="Collectives, NGOs, schools and companies that run mutirões"),
             Tag(name="categories", description="Kinds of action: Limpeza, Plantio, Monitoramento, Educação"),
             Tag(name="comments", description="Talk about an event: comments and one level of replies"),
             Tag(name="resources", description="What a mutirão needs, and the volunteers' pledges to bring it"),
@@ -202,6 +201,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(
                 name="impact", description="Impact reports, verified statistics, badges, leaderboards, monthly reports"
             ),
+            Tag(name="organizations", description="Collectives, NGOs and schools: members, invitations, followers"),
             Tag(name="health", description="Probes"),
         ],
         use_handler_docstrings=True,

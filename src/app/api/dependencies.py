@@ -21,7 +21,6 @@ from app.domain.comments.services import CommentService
 from app.domain.errors import AuthenticationFailed
 from app.domain.events.queries import Viewer
 from app.domain.events.services import EventService
-from app.domain.organizations.services import OrganizationService
 from app.domain.participation.services import ParticipationService
 from app.domain.resources.services import ResourceService
 
@@ -108,10 +107,6 @@ def read_pool_of(request: Request[Any, Any, Any]) -> asyncpg.Pool:
 
 def provide_events(transaction: NamedDependency[AsyncSession]) -> EventService:
     return EventService(transaction)
-
-
-def provide_organizations(transaction: NamedDependency[AsyncSession]) -> OrganizationService:
-    return OrganizationService(transaction)
 
 
 def provide_participations(transaction: NamedDependency[AsyncSession]) -> ParticipationService:

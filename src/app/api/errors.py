@@ -25,6 +25,7 @@ from app.domain.errors import (
     Conflict,
     DomainError,
     FieldError,
+    Gone,
     NotFound,
     PermissionDenied,
     ValidationFailed,
@@ -58,6 +59,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     PermissionDenied: 403,
     NotFound: 404,
     Conflict: 409,
+    Gone: 410,
 }
 
 CODE_OF_STATUS: dict[int, str] = {

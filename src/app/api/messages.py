@@ -159,12 +159,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Apenas membros da organização podem realizar eventos em nome dela.",
         "Only the organization's members may run events under its name.",
     ),
-    "organization_not_found": ("Organização não encontrada.", "Organization not found."),
-    "not_organization_admin": (
-        "Apenas os donos e administradores da organização podem fazer isso.",
-        "Only the organization's owners and admins may do this.",
-    ),
-    "slug_taken": ("Este endereço já é de outra organização.", "This address already belongs to another organization."),
     "already_organizer": ("Esta pessoa já é a organizadora do evento.", "This person already organizes the event."),
     "too_many_co_organizers": (
         "Um evento pode ter no máximo {max} coorganizadores.",
@@ -263,6 +257,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "age_not_allowed": (
         "Este evento é para idades de {min_age} a {max_age} anos.",
         "This event is for ages {min_age} to {max_age}.",
+    ),
+    # organizations
+    "organization_not_found": ("Organização não encontrada.", "Organization not found."),
+    "slug_taken": ("Já existe uma organização com este endereço (slug).", "An organization already uses this slug."),
+    "slug_invalid": (
+        "O endereço (slug) deve ter letras, números e hífens.",
+        "The slug must be letters, digits and hyphens.",
+    ),
+    "website_invalid": (
+        "O site deve começar com http:// ou https://.",
+        "The website must start with http:// or https://.",
+    ),
+    "not_organization_manager": (
+        "Apenas proprietários e administradores da organização podem fazer isso.",
+        "Only the organization's owners and admins may do this.",
+    ),
+    "not_organization_owner": (
+        "Apenas proprietários da organização podem fazer isso.",
+        "Only the organization's owners may do this.",
+    ),
+    "owners_only_for_owners": (
+        "Apenas proprietários nomeiam, rebaixam ou removem proprietários.",
+        "Only owners make, demote or remove owners.",
+    ),
+    "last_owner": (
+        "A organização precisa de pelo menos um proprietário: nomeie outro antes.",
+        "The organization needs at least one owner: make someone else an owner first.",
+    ),
+    "member_not_found": (
+        "Esta pessoa não é membro da organização.",
+        "This person is not a member of the organization.",
+    ),
+    "already_member": ("Esta pessoa já é membro da organização.", "This person is already a member."),
+    "already_invited": (
+        "Já há um convite pendente para esta pessoa.",
+        "There is already a pending invitation for this person.",
+    ),
+    "username_or_email": (
+        "Informe o nome de usuário ou o e-mail (um dos dois).",
+        "Send a username or an email (one of them).",
+    ),
+    "invitation_not_found": ("Convite não encontrado.", "Invitation not found."),
+    "invitation_invalid": ("Este link de convite não é válido.", "This invitation link is not valid."),
+    "invitation_expired": (
+        "Este convite expirou: peça um novo à organização.",
+        "This invitation has expired: ask the organization for a new one.",
+    ),
+    "invitation_revoked": ("Este convite foi cancelado pela organização.", "The organization revoked this invitation."),
+    "invitation_used": ("Este convite já foi aceito.", "This invitation was already accepted."),
+    "invitation_not_for_you": (
+        "Este convite é para outra pessoa: entre com a conta do e-mail convidado.",
+        "This invitation is for someone else: log in with the invited email's account.",
     ),
     # resources
     "resource_not_found": ("Recurso não encontrado neste evento.", "Resource not found in this event."),

@@ -42,6 +42,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jwt_algorithm: str = "HS256"
     jwt_access_minutes: int = 60
     jwt_refresh_days: int = 7
+    organization_invitation_days: int = 7
     cors_allowed_origins: tuple[str, ...] = ("http://localhost:3000",)
     app_timezone: str = "America/Sao_Paulo"
     max_body_bytes: int = 1_048_576
@@ -273,6 +274,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "JWT_ALGORITHM": ("jwt_algorithm", _jwt_algorithm),
     "JWT_ACCESS_MINUTES": ("jwt_access_minutes", _positive_int),
     "JWT_REFRESH_DAYS": ("jwt_refresh_days", _positive_int),
+    "ORGANIZATION_INVITATION_DAYS": ("organization_invitation_days", _positive_int),
     "CORS_ALLOWED_ORIGINS": ("cors_allowed_origins", _origins),
     "APP_TIMEZONE": ("app_timezone", _timezone),
     "MAX_BODY_BYTES": ("max_body_bytes", _positive_int),

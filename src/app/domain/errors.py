@@ -64,3 +64,9 @@ class Conflict(DomainError):
     """The request clashes with the current state (409)."""
 
     code = "conflict"
+
+
+class Gone(DomainError):
+    """What the request names existed and is over for good: an expired or revoked invitation (410)."""
+
+    code = "gone"

@@ -41,6 +41,7 @@ CHECK_AND_AWARD_BADGES = Job("check_and_award_badges", queue="statistics")
 GENERATE_MONTHLY_IMPACT_REPORT = Job("generate_monthly_impact_report", queue="reports")
 MAKE_PHOTO_THUMBNAIL = Job("make_photo_thumbnail", queue="media")
 DELETE_MEDIA_FILES = Job("delete_media_files", queue="media")
+SEND_ORGANIZATION_INVITATION = Job("send_organization_invitation", queue="emails")
 
 _DEFER_SQL = text(
     """

@@ -25,6 +25,7 @@ app = procrastinate.App(
         "app.tasks.notifications",
         "app.tasks.maintenance",
         "app.tasks.photos",
+        "app.tasks.organizations",
     ],
     worker_defaults={"additional_context": {"resources": TaskResources()}},
 )

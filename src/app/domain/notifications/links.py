@@ -47,6 +47,10 @@ class Links:
         """The event's page in the web app, served from the same origin as the API."""
         return f"{self.public_url}/events/{event_id}"
 
+    def organization_invitation(self, token: str) -> str:
+        """The web app's page that accepts an invitation (it POSTs the token to the API once the person logs in)."""
+        return f"{self.public_url}/organizations/invitations/accept?token={quote(token)}"
+
     def unsubscribe(self, user_id: int, kind: str) -> str:
         return f"{self.public_url}{UNSUBSCRIBE_PATH}?token={quote(self.unsubscribe_token(user_id, kind))}"
 

@@ -307,3 +307,51 @@ def unsubscribe_page(kind: str, *, english: bool, action_url: str | None) -> str
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} · Mutirões</title></head><body><h1>{escape(title)}</h1>{body}</body></html>"
     )
+
+
+ROLE_NAMES = {"owner": ("proprietário(a)", "owner"), "admin": ("administrador(a)", "admin"),
+              "organizer": ("organizador(a)", "organizer")}  # fmt: skip
+
+
+def organization_invitation_email(
+    *,
+    to_address: str,
+    to_name: str,
+    english: bool,
+    organization: str,
+    inviter: str,
+    role: str,
+    link: str,
+    expires_at: dt.datetime,
+    key: str,
+) -> Email:
+    """An invitation to join an organization. It answers a person's request, so it carries no unsubscribe link;
+    the invited address may have no account yet (the link asks them to log in or sign up)."""
+    role_name = ROLE_NAMES[role][1 if english else 0]
+    until = expires_at.astimezone(ZoneInfo("America/Sao_Paulo"))
+    if english:
+        subject = f"Invitation to join {organization} on Mutirões"
+        paragraphs = [
+            f"Hello, {to_name}!" if to_name else "Hello!",
+            f"{inviter} invited you to join {organization} as {role_name}.",
+            f"The invitation is valid until {_day(until, True)}, {until:%H:%M} (Sao Paulo time). "
+            "Log in (or sign up with this email address) to accept it.",
+        ]
+        label = "Accept the invitation"
+    else:
+        subject = f"Convite para participar de {organization} no Mutirões"
+        paragraphs = [
+            f"Olá, {to_name}!" if to_name else "Olá!",
+            f"{inviter} convidou você para participar de {organization} como {role_name}.",
+            f"O convite vale até {_day(until, False)}, {until:%H:%M} (horário de Sao Paulo). "
+            "Entre na sua conta (ou cadastre-se com este e-mail) para aceitá-lo.",
+        ]
+        label = "Aceitar o convite"
+    text = "\n\n".join([*paragraphs, f"{label}: {link}"]) + "\n"
+    html = (
+        '<!doctype html><html><body style="font-family:Arial,sans-serif;color:#1f2937">'
+        f'<h1 style="color:#15803d">{escape(subject)}</h1>'
+        + "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+        + f'<p><a href="{escape(link)}" style="color:#15803d">{escape(label)}</a></p></body></html>'
+    )
+    return Email(to_address=to_address, to_name=to_name, subject=subject, text=text, html=html, key=key)
