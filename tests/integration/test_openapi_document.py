@@ -109,3 +109,26 @@ def test_the_event_bodies_carry_the_rules_the_service_checks(client: TestClient[
         assert client.post("/api/events/", json=event_body(title=title), headers=headers).status_code == status, title
     zone = client.post("/api/events/", json=event_body(timezone="Mars/Olympus"), headers=headers)
     assert zone.status_code == 400 and zone.json()["errors"][0]["code"] == "timezone_invalid"
+
+
+# The operations issue 15 added, and those of them that take a JSON body.
+ORGANIZATION_AND_SERIES_OPERATIONS = {
+    "addEventCoOrganizer", "updateEventSeriesFollowing", "cancelEventSeries", "createEventSeries",
+    "createOrganization", "updateOrganization", "updateOrganizationMember", "inviteToOrganization",
+    "acceptOrganizationInvitation",
+}  # fmt: skip
+
+
+def test_every_new_operation_with_a_body_shows_an_example(client: TestClient[Litestar]) -> None:
+    document = client.get("/schema/openapi.json").json()
+    seen = set()
+    for item in document["paths"].values():
+        for operation in item.values():
+            if operation.get("operationId") in ORGANIZATION_AND_SERIES_OPERATIONS:
+                media = operation["requestBody"]["content"]["application/json"]
+                # In the media type (examples with a summary), or in the body's schema (Litestar's `Body(examples=)`).
+                examples = [example["value"] for example in (media.get("examples") or {}).values()]
+                examples += media["schema"].get("examples", [])
+                assert examples and all(isinstance(example, dict) for example in examples), operation["operationId"]
+                seen.add(operation["operationId"])
+    assert seen == ORGANIZATION_AND_SERIES_OPERATIONS

@@ -8,6 +8,7 @@ from http import HTTPStatus
 
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
+    Example,
     Link,
     OpenAPI,
     OpenAPIMediaType,
@@ -47,6 +48,7 @@ def tidy_document(document: OpenAPI) -> None:
     _document_nullable_enums(document)
     _document_links(document)
     _document_event_rules(document)
+    _document_request_examples(document)
 
 
 # OpenAPI links: where the ids an answer carries can be used next, as {(operation, status): {target operation:
@@ -201,3 +203,31 @@ def _document_event_rules(document: OpenAPI) -> None:
             if isinstance(target, Schema):
                 for attribute, value in rules.items():
                     setattr(target, attribute, value)
+
+
+# Request examples of the operations whose body is declared `X | None = None` or plainly (an `Annotated` body there
+# would fight the optional-body tidy-up): {operation: {summary: value}}.
+REQUEST_EXAMPLES: dict[str, dict[str, object]] = {
+    "addEventCoOrganizer": {"By username": {"username": "bruno.costa"}, "By id": {"user_id": 12}},
+    "updateEventSeriesFollowing": {
+        "Later, from this one on": {"start_date": "2027-03-06T09:00:00", "end_date": "2027-03-06T12:00:00"},
+        "A new meeting point": {"address": "Praia do Gonzaga, posto 3", "latitude": -23.9700, "longitude": -46.3310},
+    },
+    "cancelEventSeries": {"Every upcoming one": {}, "From one occurrence on": {"from_event": 42}},
+    "updateOrganization": {"A new description": {"description": "Limpamos as praias e os canais de Santos."}},
+    "updateOrganizationMember": {"Make an admin": {"role": "admin"}},
+    "acceptOrganizationInvitation": {"The token from the email": {"token": "k3J9x2Lw8QmZ4pT7vR1sY6uN0bE5aH"}},
+}
+
+
+def _document_request_examples(document: OpenAPI) -> None:
+    for operation in _operations(document):
+        examples = REQUEST_EXAMPLES.get(operation.operation_id or "")
+        body = operation.request_body
+        if not examples or not isinstance(body, RequestBody):
+            continue
+        for media in (body.content or {}).values():
+            media.examples = {
+                f"example{number}": Example(summary=summary, value=value)
+                for number, (summary, value) in enumerate(examples.items(), start=1)
+            }
