@@ -30,22 +30,12 @@ class Team:
         return factory.auth(self.users[who])
 
 
-def add_member(factory: Factory, org: int, user_id: int, role: str) -> None:
-    factory.execute(
-        "INSERT INTO organization_members (organization_id, user_id, role, created_at, updated_at)"
-        " VALUES (:org, :user_id, :role, now(), now())",
-        org=org,
-        user_id=user_id,
-        role=role,
-    )
-
-
 def team(factory: Factory) -> Team:
     users = {who: factory.user(who.replace("_", "")) for who in EVERYONE if who != "staff"}
     users["staff"] = factory.user("equipe", is_staff=True)
     org = factory.organization(owner=users["org_owner"], admin=users["org_admin"])
-    add_member(factory, org, users["org_organizer"], "organizer")
-    add_member(factory, org, users["organizer"], "organizer")
+    factory.member(org, users["org_organizer"], "organizer")
+    factory.member(org, users["organizer"], "organizer")
     return Team(users, org)
 
 

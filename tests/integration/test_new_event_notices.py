@@ -64,16 +64,6 @@ def volunteer(
     return user_id
 
 
-def organization(factory: Factory, name: str = "Instituto Mar Limpo") -> int:
-    organization_id: int = factory.scalar(
-        "INSERT INTO organizations (name, slug, description, logo_url, city, state, website, is_verified, "
-        "created_at, updated_at) VALUES (:name, :slug, '', '', 'Santos', 'SP', '', false, now(), now()) RETURNING id",
-        name=name,
-        slug=normalize(name).replace(" ", "-"),
-    )
-    return organization_id
-
-
 def follow(factory: Factory, organization_id: int, user_id: int) -> None:
     factory.execute(
         "INSERT INTO organization_followers (organization_id, user_id) VALUES (:org, :user)",
@@ -108,7 +98,7 @@ async def test_publishing_tells_the_followers_and_the_interested_within_50_km_an
     client: TestClient[Litestar], settings: Settings, sink: SmtpSink, factory: Factory
 ) -> None:
     organizer = factory.user("org")
-    mar_limpo = organization(factory)
+    mar_limpo = factory.organization()
     follower = volunteer(factory, "follower", city="Manaus", state="AM")  # far away, but follows
     follow(factory, mar_limpo, follower)
     volunteer(factory, "cubatao", city="CUBATAO", interests=(LIMPEZA,))  # 12 km, typed without accents
@@ -337,7 +327,7 @@ async def test_following_through_the_api_brings_the_organizations_new_events(
     client: TestClient[Litestar], factory: Factory, settings: Settings, sink: SmtpSink
 ) -> None:
     organizer = factory.user("organizadora")
-    org = organization(factory)
+    org = factory.organization()
     fan = volunteer(factory, "fa")
     headers = factory.auth(fan)
     url = f"/api/organizations/{org}/follow/"

@@ -47,16 +47,6 @@ def create(
     return organization_id
 
 
-def add_member(factory: Factory, organization_id: int, user_id: int, role: str) -> None:
-    factory.execute(
-        "INSERT INTO organization_members (organization_id, user_id, role, created_at, updated_at) "
-        "VALUES (:o, :u, :r, now(), now())",
-        o=organization_id,
-        u=user_id,
-        r=role,
-    )
-
-
 def roles(factory: Factory, organization_id: int) -> dict[int, str]:
     rows = factory.execute(
         "SELECT user_id, role FROM organization_members WHERE organization_id = :o", o=organization_id
@@ -187,8 +177,8 @@ def test_owners_and_admins_edit_it_organizers_and_strangers_may_not(
 ) -> None:
     owner, admin, organizer, stranger = (factory.user(name) for name in ("dona", "admin", "org", "estranho"))
     organization_id = create(client, factory, owner)
-    add_member(factory, organization_id, admin, "admin")
-    add_member(factory, organization_id, organizer, "organizer")
+    factory.member(organization_id, admin, "admin")
+    factory.member(organization_id, organizer, "organizer")
     path = f"/api/organizations/{organization_id}/"
     for user in (organizer, stranger):
         refused = client.patch(path, json={"description": "Outra"}, headers=factory.auth(user))
@@ -213,7 +203,7 @@ def test_only_staff_verify_an_organization(client: TestClient[Litestar], factory
 def test_only_owners_delete_an_organization_and_its_events_stay(client: TestClient[Litestar], factory: Factory) -> None:
     owner, admin = factory.user("dona"), factory.user("admin")
     organization_id = create(client, factory, owner)
-    add_member(factory, organization_id, admin, "admin")
+    factory.member(organization_id, admin, "admin")
     event_id = factory.event(owner)
     factory.execute("UPDATE events SET organization_id = :o WHERE id = :e", o=organization_id, e=event_id)
     path = f"/api/organizations/{organization_id}/"
@@ -278,9 +268,9 @@ async def test_the_public_page_shows_its_events_and_impact_from_check_ins_and_re
 def test_who_may_change_which_role(client: TestClient[Litestar], factory: Factory) -> None:
     owner, admin, other_admin, organizer = (factory.user(name) for name in ("dona", "admin", "admin2", "org"))
     organization_id = create(client, factory, owner)
-    add_member(factory, organization_id, admin, "admin")
-    add_member(factory, organization_id, other_admin, "admin")
-    add_member(factory, organization_id, organizer, "organizer")
+    factory.member(organization_id, admin, "admin")
+    factory.member(organization_id, other_admin, "admin")
+    factory.member(organization_id, organizer, "organizer")
 
     def set_role(actor: int, user: int, role: str) -> Any:
         return client.patch(
@@ -314,7 +304,7 @@ def test_the_last_owner_can_be_neither_demoted_nor_removed_nor_leave(
 ) -> None:
     owner, organizer = factory.user("dona"), factory.user("org")
     organization_id = create(client, factory, owner)
-    add_member(factory, organization_id, organizer, "organizer")
+    factory.member(organization_id, organizer, "organizer")
     member = f"/api/organizations/{organization_id}/members/{owner}/"
     demoted = client.patch(member, json={"role": "admin"}, headers=factory.auth(owner))
     assert demoted.status_code == 409 and demoted.json()["code"] == "last_owner"
@@ -329,7 +319,7 @@ def test_the_last_owner_can_be_neither_demoted_nor_removed_nor_leave(
         == 204
     )
     second = factory.user("segunda")
-    add_member(factory, organization_id, second, "owner")
+    factory.member(organization_id, second, "owner")
     assert client.delete(member, headers=factory.auth(owner)).status_code == 204
     assert roles(factory, organization_id) == {second: "owner"}
 
@@ -338,7 +328,7 @@ def test_admins_remove_organizers_and_admins_but_not_owners(client: TestClient[L
     owner, admin, other_admin, organizer = (factory.user(name) for name in ("dona", "admin", "admin2", "org"))
     organization_id = create(client, factory, owner)
     for user, role in ((admin, "admin"), (other_admin, "admin"), (organizer, "organizer")):
-        add_member(factory, organization_id, user, role)
+        factory.member(organization_id, user, role)
 
     def remove(actor: int, user: int) -> Any:
         return client.delete(f"/api/organizations/{organization_id}/members/{user}/", headers=factory.auth(actor))
@@ -354,12 +344,8 @@ def test_admins_remove_organizers_and_admins_but_not_owners(client: TestClient[L
 @pytest.mark.anyio
 async def test_two_owners_demoting_each_other_at_once_leave_one_owner(settings: Settings, factory: Factory) -> None:
     first, second = factory.user("dona1"), factory.user("dona2")
-    organization_id = factory.scalar(
-        "INSERT INTO organizations (name, slug, description, logo_url, city, state, website, is_verified, "
-        "created_at, updated_at) VALUES ('Dupla', 'dupla', '', '', '', '', '', false, now(), now()) RETURNING id"
-    )
-    add_member(factory, organization_id, first, "owner")
-    add_member(factory, organization_id, second, "owner")
+    organization_id = factory.organization("Dupla", owner=first)
+    factory.member(organization_id, second, "owner")
     engine = create_engine(settings)
     sessions = create_session_maker(engine)
 
@@ -391,7 +377,7 @@ def test_the_members_list_is_paged_owners_first_at_a_constant_query_count(
     owner = factory.user("dona")
     organization_id = create(client, factory, owner)
     for n in range(25):
-        add_member(factory, organization_id, factory.user(f"membro{n:02d}"), "organizer" if n % 5 else "admin")
+        factory.member(organization_id, factory.user(f"membro{n:02d}"), "organizer" if n % 5 else "admin")
     path = f"/api/organizations/{organization_id}/members/"
     page = client.get(f"{path}?page_size=10").json()
     assert page["count"] == 26 and len(page["results"]) == 10
@@ -476,8 +462,8 @@ async def test_an_invitation_by_username_is_for_that_person_only_and_in_their_la
 def test_who_may_invite_whom(client: TestClient[Litestar], factory: Factory) -> None:
     owner, admin, organizer, ana = (factory.user(name) for name in ("dona", "admin", "org", "ana"))
     organization_id = create(client, factory, owner)
-    add_member(factory, organization_id, admin, "admin")
-    add_member(factory, organization_id, organizer, "organizer")
+    factory.member(organization_id, admin, "admin")
+    factory.member(organization_id, organizer, "organizer")
     before = snapshot(factory)
     assert invite(client, factory, organization_id, organizer, username="ana").status_code == 403
     assert invite(client, factory, organization_id, admin, username="ana", role="owner").status_code == 403
@@ -569,7 +555,7 @@ def test_owners_and_admins_upload_the_logo_through_the_picture_pipeline(
 ) -> None:
     owner, organizer = factory.user("dona"), factory.user("org")
     organization_id = create(client, factory, owner)
-    add_member(factory, organization_id, organizer, "organizer")
+    factory.member(organization_id, organizer, "organizer")
     logo = f"/api/organizations/{organization_id}/logo/"
     refused = client.post(logo, files={"logo": ("logo.png", png(), "image/png")}, headers=factory.auth(organizer))
     assert refused.status_code == 403

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from app.config.settings import Settings, to_driver_url
 from app.domain.accounts.tokens import TokenCodec
 from app.domain.events.search import search_text
+from app.domain.organizations.services import slug_of
 
 DEFAULT_PASSWORD = "Mutirao-verde-2026"
 # The categories shipped by the baseline migration, with their stable ids.
@@ -153,17 +154,20 @@ class Factory:
             " created_at, updated_at) VALUES (:name, :slug, '', '', 'Santos', 'SP', '', false, now(), now())"
             " RETURNING id",
             name=name,
-            slug="-".join(search_text(name, "", "").split()),
+            slug=slug_of(name),
         )
         for role, user_id in members.items():
-            self.execute(
-                "INSERT INTO organization_members (organization_id, user_id, role, created_at, updated_at)"
-                " VALUES (:org, :user_id, :role, now(), now())",
-                org=organization_id,
-                user_id=user_id,
-                role=role,
-            )
+            self.member(organization_id, user_id, role)
         return organization_id
+
+    def member(self, organization_id: int, user_id: int, role: str) -> None:
+        self.execute(
+            "INSERT INTO organization_members (organization_id, user_id, role, created_at, updated_at)"
+            " VALUES (:org, :user_id, :role, now(), now())",
+            org=organization_id,
+            user_id=user_id,
+            role=role,
+        )
 
     def count(self, table: str, where: str = "true", **params: Any) -> int:
         return int(self.scalar(f"SELECT count(*) FROM {table} WHERE {where}", **params))

@@ -33,12 +33,12 @@ from app.domain.organizations.models import (
     organization_followers,
 )
 from app.domain.organizations.schemas import InvitationWrite, OrganizationPatch, OrganizationWrite
+from app.domain.places import is_state
 from app.domain.time import utcnow
 
 # Strongest first: a role may manage the roles below it (owners manage everyone, owners included).
 RANK = {"owner": 3, "admin": 2, "organizer": 1}
 MANAGERS = ("owner", "admin")
-STATE_PATTERN = re.compile(r"^[A-Z]{2}$")
 WEBSITE_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -383,7 +383,7 @@ def _raise_problems(values: dict[str, Any]) -> None:
     if not slug_of(values.get("slug") or ""):
         errors.append(FieldError("slug", "slug_invalid"))
     state = values.get("state", "")
-    if state and not STATE_PATTERN.match(state):
+    if state and not is_state(state):
         errors.append(FieldError("state", "state_invalid"))
     website = values.get("website", "")
     if website and not WEBSITE_PATTERN.match(website):
