@@ -53,7 +53,7 @@ def spots(answer: Response, event_id: object) -> int:
 def checks(client: TestClient[Litestar]) -> dict[str, str]:
     ready = client.get("/readiness/")
     assert ready.status_code == 200, ready.text  # Redis never makes the service unready
-    return {name: check["status"] for name, check in ready.json()["checks"].items()}
+    return {name: check["status"] for name, check in ready.json()["checks"].items() if name != "read_replica"}
 
 
 def test_with_redis_killed_the_api_answers_from_postgresql_and_caching_resumes_after_a_restart(

@@ -36,9 +36,11 @@ from app.api.openapi import tidy_document
 from app.api.organizations import OrganizationController
 from app.api.photos import PhotoController, PictureController
 from app.api.rate_limits import RateLimiter, RateLimitMiddleware
+from app.api.read_routing import ReadRouting, RememberWrites
 from app.api.resources import ResourceController
 from app.config.database import QueryLog, create_read_pool, sqlalchemy_config
 from app.config.logging import configure_logging
+from app.config.read_replica import ReadReplica
 from app.config.redis import SharedRedis
 from app.config.settings import Settings, get_settings
 from app.domain.accounts.passwords import PasswordHashing
@@ -82,18 +84,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
     metrics.watch_breaker("smtp", lambda: smtp_status(settings))
     orm_pool_max = settings.database_pool_size + settings.database_max_overflow
     metrics.watch_pool(orm_pool_figures(database.get_engine(), orm_pool_max))
-    metrics.watch_pool(read_pool_figures(state))
+    metrics.watch_pool(read_pool_figures(lambda: getattr(state, "read_pool", None)))
     metrics.watch_statements(lambda: query_log.count)
+    replica = state["read_replica"] = ReadReplica(settings, query_log)
+    routing = state["read_routing"] = ReadRouting(
+        replica, redis, state["token_codec"], metrics.db_reads, settings.database_read_max_lag_seconds
+    )
+    if replica.configured:
+        metrics.watch_pool(read_pool_figures(lambda: replica.pool, "replica"))
+        metrics.watch_replica(lambda: (replica.state, replica.lag))
 
     async def open_databases(app: Litestar) -> None:
         query_log.attach_to_engine(database.get_engine())
         app.state.read_pool = await create_read_pool(settings, query_log)
+        await replica.open(app.state.read_pool)
         await redis.open()
         if settings.gc_freeze:
             freeze_long_lived_objects()
 
     async def close_databases(app: Litestar) -> None:
         await redis.aclose()
+        await replica.close()
         await app.state.read_pool.close()
         # advanced-alchemy only disposes the engine of the first config in a process (its state keys get
         # suffixed for later ones); several apps per process happen in tests and in `app serve`.
@@ -149,8 +160,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     tidy_document(app.openapi_schema)
     # Outside the router, not in `middleware=[...]`: Litestar runs that stack per route, so a 404/405 from
     # routing would leave without the headers and its log lines without the request id.
+    handler = RememberWrites(app.asgi_handler, routing) if routing.enabled else app.asgi_handler
     app.asgi_handler = EdgeMiddleware(
-        RequestMetrics(app.asgi_handler, metrics), trusted_proxies=settings.trusted_proxies, docs_path=DOCS_PATH
+        RequestMetrics(handler, metrics), trusted_proxies=settings.trusted_proxies, docs_path=DOCS_PATH
     )
     return app
 

@@ -5,7 +5,9 @@ Freshness. Every entry's key embeds version numbers, read in the same round trip
 database is. A committed write bumps the versions of what it changed (`PublicChanges`, gathered from what the request's
 session flushed, applied by `provide_transaction` after the commit), so the next read misses; a reader racing the
 write stores its answer under the old versions, which nobody reads again. Writes outside a request transaction
-(background jobs, SQL by hand) are only bounded by the TTL.
+(background jobs, SQL by hand) are only bounded by the TTL. With a read replica, an entry whose versions were bumped
+less than the replica's allowed lag ago is filled from the primary (`ReadRouting.recent_change`): the replica may not
+have replayed the change yet, and its answer would be kept under the new versions.
 
 Privacy. A request with an Authorization header gets an answer about its caller (`user_participating`, drafts, …):
 it never reads nor fills the cache.
@@ -34,6 +36,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, ColumnElement
 
+from app.api.read_routing import routing_of
 from app.config.redis import SharedRedis
 from app.config.settings import Settings
 from app.domain.accounts.models import User, UserProfile
@@ -82,25 +85,37 @@ def digest(*parts: Any) -> str:
 
 
 class Store(Protocol):
-    async def get(self, versions: Sequence[str], entry: str, suffix: str) -> tuple[str, bytes | None]:
-        """The key for `suffix` under the current versions, and its value if stored."""
+    async def get(self, versions: Sequence[str], entry: str, suffix: str) -> tuple[str, bytes | None, float | None]:
+        """The key for `suffix` under the current versions, its value if stored, and how many seconds ago the newest
+        of those versions was bumped (None: not in the last VERSION_LIFETIME_MS)."""
 
     async def put(self, key: str, value: bytes, ttl: float) -> None: ...
 
     async def bump(self, versions: Sequence[str]) -> None: ...
 
 
-# One round trip: the versions, then the entry keyed by them.
+# One round trip: the versions, then the entry keyed by them, and the age in ms of the newest bump (Redis's clock).
 _GET = """
 local key = ARGV[1]
-for i = 1, #KEYS do key = key .. ':' .. (redis.call('GET', KEYS[i]) or '0') end
+local newest = -1
+for i = 1, #KEYS do
+  key = key .. ':' .. (redis.call('GET', KEYS[i]) or '0')
+  local at = tonumber(redis.call('GET', KEYS[i] .. ':at') or '-1')
+  if at > newest then newest = at end
+end
 key = key .. ':' .. ARGV[2]
-return {key, redis.call('GET', key)}
+local now = redis.call('TIME')
+local age = -1
+if newest >= 0 then age = now[1] * 1000 + math.floor(now[2] / 1000) - newest end
+return {key, redis.call('GET', key), age}
 """
 _BUMP = """
+local now = redis.call('TIME')
+local at = now[1] * 1000 + math.floor(now[2] / 1000)
 for i = 1, #KEYS do
   redis.call('INCR', KEYS[i])
   redis.call('PEXPIRE', KEYS[i], ARGV[1])
+  redis.call('SET', KEYS[i] .. ':at', at, 'PX', ARGV[1])
 end
 return #KEYS
 """
@@ -113,12 +128,12 @@ class RedisStore:
     def __init__(self, redis: SharedRedis) -> None:
         self.redis = redis
 
-    async def get(self, versions: Sequence[str], entry: str, suffix: str) -> tuple[str, bytes | None]:
+    async def get(self, versions: Sequence[str], entry: str, suffix: str) -> tuple[str, bytes | None, float | None]:
         script = self.redis.script(_GET)
-        key, value = await self.redis.run(
+        key, value, age_ms = await self.redis.run(
             lambda client: script(keys=versions, args=[PREFIX + entry, suffix], client=client)
         )
-        return key.decode(), value
+        return key.decode(), value, None if age_ms < 0 else age_ms / 1000
 
     async def put(self, key: str, value: bytes, ttl: float) -> None:
         await self.redis.run(lambda client: client.set(key, value, px=max(1, int(ttl * 1000))))
@@ -135,19 +150,23 @@ class LocalStore:
         self.max_entries = max_entries
         self._entries: dict[str, tuple[float, bytes]] = {}
         self._versions: dict[str, int] = {}
+        self._bumped: dict[str, float] = {}  # version → monotonic time of its last bump
         # Part of every key: forgetting the versions must not let an old key come back into use.
         self._epoch = 0
 
-    async def get(self, versions: Sequence[str], entry: str, suffix: str) -> tuple[str, bytes | None]:
+    async def get(self, versions: Sequence[str], entry: str, suffix: str) -> tuple[str, bytes | None, float | None]:
         numbers = ":".join(str(self._versions.get(version, 0)) for version in versions)
         key = f"{entry}:{self._epoch}:{numbers}:{suffix}"
+        now = time.monotonic()
+        bumps = [self._bumped[version] for version in versions if version in self._bumped]
+        age = now - max(bumps) if bumps else None
         stored = self._entries.get(key)
         if stored is None:
-            return key, None
-        if stored[0] <= time.monotonic():
+            return key, None, age
+        if stored[0] <= now:
             self._entries.pop(key, None)
-            return key, None
-        return key, stored[1]
+            return key, None, age
+        return key, stored[1], age
 
     async def put(self, key: str, value: bytes, ttl: float) -> None:
         now = time.monotonic()
@@ -160,10 +179,13 @@ class LocalStore:
     async def bump(self, versions: Sequence[str]) -> None:
         if len(self._versions) >= self.max_entries:
             self._versions.clear()
+            self._bumped.clear()
             self._entries.clear()
             self._epoch += 1
+        now = time.monotonic()
         for version in versions:
             self._versions[version] = self._versions.get(version, 0) + 1
+            self._bumped[version] = now
 
 
 # --- the cache ----------------------------------------------------------------------------------
@@ -190,7 +212,7 @@ class PublicCache:
         if not self.enabled or "authorization" in request.headers:
             return await compute(), None
         try:
-            key, cached = await self.store.get(entry.versions(event_id), entry.name, suffix)
+            key, cached, changed_seconds_ago = await self.store.get(entry.versions(event_id), entry.name, suffix)
         except Exception as exc:
             self._count(entry, "unavailable")
             _log_failure("read", exc)
@@ -199,6 +221,7 @@ class PublicCache:
             self._count(entry, "hit")
             return cached, "hit"
         self._count(entry, "miss")
+        routing_of(request).recent_change(request, changed_seconds_ago)
         body = await compute()
         try:
             await self.store.put(key, body, self.ttl)

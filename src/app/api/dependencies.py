@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import Any
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any, TypeVar
 
 import asyncpg
 from litestar import Request
@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.cache import PublicCache
+from app.api.read_routing import routing_of
 from app.config.settings import Settings
 from app.domain.accounts.models import User
 from app.domain.accounts.privacy import PrivacyService
@@ -25,6 +26,7 @@ from app.domain.participation.services import ParticipationService
 from app.domain.resources.services import ResourceService
 
 ANONYMOUS = Viewer()
+T = TypeVar("T")
 
 
 async def provide_transaction(
@@ -89,15 +91,41 @@ async def provide_optional_user(
 
 async def viewer_of(request: Request[Any, Any, Any]) -> Viewer:
     """Who is reading, for public reads: anonymous costs nothing; a token costs one indexed look-up."""
+    user_id = reader_of(request)
+    return ANONYMOUS if user_id is None else await _viewer(read_pool_of(request), user_id)
+
+
+async def public_read(request: Request[Any, Any, Any], read: Callable[[asyncpg.Pool, Viewer], Awaitable[T]]) -> T:
+    """A hot public read, on the read replica when `app.api.read_routing` allows it, else on the primary."""
+    user_id = reader_of(request)
+
+    async def as_viewer(pool: asyncpg.Pool) -> T:
+        return await read(pool, ANONYMOUS if user_id is None else await _viewer(pool, user_id))
+
+    return await routing_of(request).fetch(request, user_id, read_pool_of(request), as_viewer)
+
+
+async def public_session_read(
+    request: Request[Any, Any, Any], primary: AsyncSession, read: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    """A public read written with SQLAlchemy: a read-replica session when allowed, else `primary` (the request's)."""
+    return await routing_of(request).fetch_with_session(request, reader_of(request), primary, read)
+
+
+def reader_of(request: Request[Any, Any, Any]) -> int | None:
+    """The user id of a valid access token, None without one; a bad token is a 401."""
     token = bearer_token(request)
     if token is None:
-        return ANONYMOUS
+        return None
     codec: TokenCodec = request.app.state.token_codec
-    claims = codec.verify(token, "access")
-    row = await read_pool_of(request).fetchrow("SELECT is_staff FROM users WHERE id = $1 AND is_active", claims.sub)
+    return codec.verify(token, "access").sub
+
+
+async def _viewer(pool: asyncpg.Pool, user_id: int) -> Viewer:
+    row = await pool.fetchrow("SELECT is_staff FROM users WHERE id = $1 AND is_active", user_id)
     if row is None:
         raise AuthenticationFailed("token_invalid")
-    return Viewer(user_id=claims.sub, is_staff=row[0])
+    return Viewer(user_id=user_id, is_staff=row[0])
 
 
 def read_pool_of(request: Request[Any, Any, Any]) -> asyncpg.Pool:

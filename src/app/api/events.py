@@ -23,18 +23,22 @@ from app.api.dependencies import (
     provide_current_user,
     provide_events,
     provide_participations,
+    public_read,
+    public_session_read,
     read_pool_of,
+    reader_of,
     viewer_of,
 )
 from app.api.examples import EVENT_RESPONSE, EventBody
 from app.api.openapi import BEARER, problems
 from app.api.pagination import DEFAULT_PAGE_SIZE, LimitAlias, OptionalPageSize, PageNumber, Window
 from app.api.params import PathId
+from app.api.read_routing import routing_of
 from app.config.settings import Settings
 from app.domain.accounts.models import User
 from app.domain.errors import AuthenticationFailed, NotFound, ValidationFailed
 from app.domain.events.calendar import CalendarEvent, event_ics
-from app.domain.events.queries import Circle, EventFilters, EventQueries, Viewer
+from app.domain.events.queries import Circle, EventFilters, EventPageRows, EventQueries, Viewer
 from app.domain.events.schemas import (
     CategoryPatch,
     CategoryRead,
@@ -124,7 +128,10 @@ class CategoryController(Controller):
         """A bare array (as the web app reads it)."""
 
         async def categories() -> bytes:
-            return msgspec.json.encode([_category_read(category) for category in await events.categories()])
+            async def read(session: AsyncSession) -> list[CategoryRead]:
+                return [_category_read(category) for category in await EventService(session).categories()]
+
+            return msgspec.json.encode(await public_session_read(request, events.session, read))
 
         return await public_answer(request, CATEGORIES, "", categories)
 
@@ -222,10 +229,13 @@ class EventController(Controller):
 
         async def page_rows() -> bytes:
             """The count on a line of its own, then the events as JSON."""
-            viewer = await viewer_of(request)
-            async with read_pool_of(request).acquire() as connection:
-                queries = EventQueries(connection, request.app.state.list_counts)
-                found = await queries.page(filters, viewer, ordering, window.offset, window.size, utcnow())
+
+            async def read(pool: asyncpg.Pool, viewer: Viewer) -> EventPageRows:
+                async with pool.acquire() as connection:
+                    queries = EventQueries(connection, request.app.state.list_counts)
+                    return await queries.page(filters, viewer, ordering, window.offset, window.size, utcnow())
+
+            found = await public_read(request, read)
             return b"%d\n%s" % (found.count, msgspec.json.encode(found.events))
 
         key = digest(filters, ordering, window.offset, window.size)
@@ -280,7 +290,11 @@ class EventController(Controller):
         circle = Circle(centre_lat, centre_lon, radius)
 
         async def nearby_events() -> bytes:
-            return msgspec.json.encode(await EventQueries(read_pool_of(request)).nearby(circle, limit, utcnow()))
+            async def read(pool: asyncpg.Pool) -> list[NearbyEventRead]:
+                return await EventQueries(pool).nearby(circle, limit, utcnow())
+
+            routing = routing_of(request)
+            return msgspec.json.encode(await routing.fetch(request, reader_of(request), read_pool_of(request), read))
 
         return await public_answer(request, NEARBY, digest(circle, limit), nearby_events)
 
@@ -316,8 +330,12 @@ class EventController(Controller):
         cached for up to CACHE_TTL_SECONDS (`X-Cache: hit|miss`); a write that changes the event is seen at once."""
 
         async def detail() -> bytes:
-            viewer, media_url = await viewer_of(request), request.app.state.media.url
-            found = await EventQueries(read_pool_of(request)).detail(event_id, viewer, utcnow(), media_url=media_url)
+            media_url = request.app.state.media.url
+
+            async def read(pool: asyncpg.Pool, viewer: Viewer) -> EventDetail | None:
+                return await EventQueries(pool).detail(event_id, viewer, utcnow(), media_url=media_url)
+
+            found = await public_read(request, read)
             if found is None:
                 raise NotFound("event_not_found")
             return msgspec.json.encode(found)
@@ -333,7 +351,11 @@ class EventController(Controller):
     async def stats(self, request: Request[Any, Any, Any], event_id: PathId) -> EventStats:
         """Participation, attendance, resources coverage and comments; `report` holds the impact report's
         figures once the organizer files it."""
-        found = await EventQueries(read_pool_of(request)).stats(event_id, await viewer_of(request))
+
+        async def read(pool: asyncpg.Pool, viewer: Viewer) -> EventStats | None:
+            return await EventQueries(pool).stats(event_id, viewer)
+
+        found = await public_read(request, read)
         if found is None:
             raise NotFound("event_not_found")
         return found

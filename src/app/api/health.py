@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.config.read_replica import ReadReplica
 from app.config.redis import SharedRedis
 from app.domain.notifications.delivery import smtp_status
 
@@ -40,7 +41,8 @@ class HealthController(Controller):
         """503 only when the database cannot be reached. Also reports, without ever failing on them: `redis` (`up`,
         `down` or `not configured`; only a cache: answers come from PostgreSQL without it), and the circuit breakers
         `redis_breaker` and `smtp` (`closed`, `open`, `half-open` or `not configured`; emails wait in the queue while
-        SMTP is down)."""
+        SMTP is down), and `read_replica` (`up`, `lagging`, `down` or `not configured`; the primary answers the reads
+        while it is not up)."""
         checks: dict[str, Check] = {}
         try:
             async with db_engine.connect() as connection:
@@ -53,6 +55,11 @@ class HealthController(Controller):
         checks["redis"] = Check(status=redis_status, detail=redis_detail)
         checks["redis_breaker"] = Check(status=redis.breaker_state())
         checks["smtp"] = Check(status=smtp_status(state.settings))
+        replica: ReadReplica = state.read_replica
+        replica_detail = replica.detail
+        if replica.state == "up" and replica.lag is not None:
+            replica_detail = f"{replica.lag:.2f} s behind the primary"
+        checks["read_replica"] = Check(status=replica.state, detail=replica_detail)
         ready = checks["database"].status == "up"
         return Response(
             Health(status="ok" if ready else "unavailable", checks=checks), status_code=200 if ready else 503

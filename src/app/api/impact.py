@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.dependencies import provide_current_user, provide_optional_user
+from app.api.dependencies import provide_current_user, provide_optional_user, public_session_read
 from app.api.messages import language_of
 from app.api.openapi import BEARER, problems
 from app.api.pagination import LimitAlias, OptionalPageSize, PageNumber, Window
@@ -27,6 +27,7 @@ from app.domain.impact.queries import ImpactQueries, Slice, category_impacts, ci
 from app.domain.impact.schemas import (
     BadgeRead,
     EarnedBadgeRead,
+    LeaderboardEntry,
     LeaderboardPage,
     MonthlyReportPage,
     MonthlyReportRead,
@@ -172,10 +173,14 @@ class ImpactController(Controller):
     ) -> LeaderboardPage:
         """Public profiles only, by verified hours in the period (calendar month or year in APP_TIMEZONE, or all
         time) and category; ties share a rank. Paginated."""
-        category_id = await _category_id(transaction, category)
         window = Window(page, page_size, limit)
-        board = _slice(period, category_id, settings)
-        count, entries = await ImpactQueries(transaction).leaderboard(board, offset=window.offset, limit=window.size)
+
+        async def read(session: AsyncSession) -> tuple[int | None, tuple[int, list[LeaderboardEntry]]]:
+            category_id = await _category_id(session, category)
+            board = _slice(period, category_id, settings)
+            return category_id, await ImpactQueries(session).leaderboard(board, offset=window.offset, limit=window.size)
+
+        category_id, (count, entries) = await public_session_read(request, transaction, read)
         next_link, previous_link = window.links(request, count)
         return LeaderboardPage(
             count=count, next=next_link, previous=previous_link, period=period, category=category_id, results=entries
@@ -220,7 +225,11 @@ class MonthlyReportController(Controller):
     ) -> MonthlyReportPage:
         """Newest month first. Each is generated at 03:00 on the 1st for the previous calendar month."""
         window = Window(page, page_size, limit)
-        count, reports = await ImpactQueries(transaction).monthly_reports(offset=window.offset, limit=window.size)
+
+        async def read(session: AsyncSession) -> tuple[int, list[MonthlyImpactReport]]:
+            return await ImpactQueries(session).monthly_reports(offset=window.offset, limit=window.size)
+
+        count, reports = await public_session_read(request, transaction, read)
         next_link, previous_link = window.links(request, count)
         return MonthlyReportPage(
             count=count,
@@ -234,7 +243,7 @@ class MonthlyReportController(Controller):
         self, request: Request[Any, Any, Any], month: FromPath[str], transaction: NamedDependency[AsyncSession]
     ) -> MonthlyReportRead:
         """`month` as YYYY-MM."""
-        return monthly_report_read(request, await _monthly(transaction, month))
+        return monthly_report_read(request, await _monthly(request, transaction, month))
 
     @get(
         "/{month:str}/chart.svg",
@@ -247,7 +256,7 @@ class MonthlyReportController(Controller):
         self, request: Request[Any, Any, Any], month: FromPath[str], transaction: NamedDependency[AsyncSession]
     ) -> Response[str]:
         """An SVG: the month's totals and, per figure, a bar per category in its colour (Portuguese by default)."""
-        report = await _monthly(transaction, month)
+        report = await _monthly(request, transaction, month)
         language = "en" if language_of(request) == "en" else "pt"
         return Response(
             monthly_chart_svg(report, language=language),
@@ -256,8 +265,13 @@ class MonthlyReportController(Controller):
         )
 
 
-async def _monthly(transaction: AsyncSession, raw_month: str) -> MonthlyImpactReport:
-    report = await ImpactQueries(transaction).monthly_report(parse_month(raw_month))
+async def _monthly(request: Request[Any, Any, Any], transaction: AsyncSession, raw_month: str) -> MonthlyImpactReport:
+    month = parse_month(raw_month)
+
+    async def read(session: AsyncSession) -> MonthlyImpactReport | None:
+        return await ImpactQueries(session).monthly_report(month)
+
+    report = await public_session_read(request, transaction, read)
     if report is None:
         raise NotFound("monthly_report_not_found")
     return report

@@ -50,6 +50,7 @@ class _StateCollector(Collector):
         self.pools: list[PoolFigures] = []
         self.jobs: list[tuple[str, str, int]] = []
         self.statements: Callable[[], int] | None = None
+        self.replica: Callable[[], tuple[str, float | None]] | None = None
 
     def collect(self) -> Iterable[GaugeMetricFamily | CounterMetricFamily]:
         if self.statements is not None:
@@ -69,7 +70,8 @@ class _StateCollector(Collector):
         yield breakers
         pools = GaugeMetricFamily(
             f"{NAMESPACE}_db_pool_connections",
-            "Database connections per pool (orm: SQLAlchemy, read: asyncpg) by state: in_use, idle, max",
+            "Database connections per pool (orm: SQLAlchemy, read: asyncpg, replica: asyncpg on the read replica) "
+            "by state: in_use, idle, max",
             labels=["pool", "state"],
         )
         for figures in self.pools:
@@ -82,6 +84,19 @@ class _StateCollector(Collector):
         for queue, status, count in self.jobs:
             jobs.add_metric([queue, status], count)
         yield jobs
+        if self.replica is not None:
+            state, lag = self.replica()
+            yield GaugeMetricFamily(
+                f"{NAMESPACE}_read_replica_up",
+                "1 while the read replica answers within DATABASE_READ_MAX_LAG_SECONDS (reads go to it), else 0",
+                value=1.0 if state == "up" else 0.0,
+            )
+            if lag is not None:
+                yield GaugeMetricFamily(
+                    f"{NAMESPACE}_read_replica_lag_seconds",
+                    "How far the read replica is behind the primary, at the last check (every second)",
+                    value=lag,
+                )
 
 
 class Metrics:
@@ -110,6 +125,13 @@ class Metrics:
             ["limit"],
             registry=self.registry,
         )
+        self.db_reads = Counter(
+            f"{NAMESPACE}_db_reads",
+            "Routed public reads by the database that answered (replica, primary) and why (healthy, replica_down, "
+            "replica_lagging, replica_failed, own_write, writes_unknown, recent_change); only with DATABASE_READ_URL",
+            ["database", "reason"],
+            registry=self.registry,
+        )
         self.state = _StateCollector()
         self.registry.register(self.state)
         ProcessCollector(registry=self.registry)
@@ -125,6 +147,9 @@ class Metrics:
 
     def watch_statements(self, count: Callable[[], int]) -> None:
         self.state.statements = count
+
+    def watch_replica(self, state_of: Callable[[], tuple[str, float | None]]) -> None:
+        self.state.replica = state_of
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         key = (method, route, status)
@@ -202,16 +227,16 @@ def orm_pool_figures(engine: Any, maximum: int) -> PoolFigures:
     return figures
 
 
-def read_pool_figures(state: Any) -> PoolFigures:
+def read_pool_figures(pool_of: Callable[[], asyncpg.Pool | None], name: str = "read") -> PoolFigures:
     def figures() -> Iterable[tuple[str, str, float]]:
-        pool: asyncpg.Pool | None = getattr(state, "read_pool", None)
+        pool = pool_of()
         if pool is None:  # not started yet
             return []
         idle = pool.get_idle_size()
         return [
-            ("read", "in_use", pool.get_size() - idle),
-            ("read", "idle", idle),
-            ("read", "max", pool.get_max_size()),
+            (name, "in_use", pool.get_size() - idle),
+            (name, "idle", idle),
+            (name, "max", pool.get_max_size()),
         ]
 
     return figures

@@ -105,7 +105,12 @@ class FairPool(asyncpg.Pool):
 
 
 async def create_read_pool(settings: Settings, query_log: QueryLog) -> asyncpg.Pool:
-    """A plain asyncpg pool for the hot read paths (lists, details, nearby): no ORM in the way."""
+    """A plain asyncpg pool on the primary for the hot read paths (lists, details, nearby): no ORM in the way."""
+    return await FairPool(settings.psycopg_conninfo, **read_pool_options(settings, query_log, "mutiroes-read"))
+
+
+def read_pool_options(settings: Settings, query_log: QueryLog, application_name: str) -> dict[str, Any]:
+    """The options of a plain-SELECT pool (on the primary or on the read replica)."""
 
     async def setup(connection: asyncpg.Connection) -> None:
         query_log.attach(connection)
@@ -113,22 +118,21 @@ async def create_read_pool(settings: Settings, query_log: QueryLog) -> asyncpg.P
     async def keep(connection: asyncpg.Connection) -> None:
         """Nothing to reset: this pool only runs plain SELECTs (saves a round trip per request)."""
 
-    return await FairPool(
-        settings.psycopg_conninfo,
-        min_size=0,  # connect on first use: the process starts (and reports unready) without a database
-        max_size=settings.database_pool_size,
-        max_queries=50_000,
-        max_inactive_connection_lifetime=300.0,
-        loop=None,
-        connection_class=asyncpg.Connection,
-        record_class=asyncpg.Record,
-        init=setup,
-        reset=keep,
-        server_settings={
+    return {
+        "min_size": 0,  # connect on first use: the process starts (and reports unready) without a database
+        "max_size": settings.database_pool_size,
+        "max_queries": 50_000,
+        "max_inactive_connection_lifetime": 300.0,
+        "loop": None,
+        "connection_class": asyncpg.Connection,
+        "record_class": asyncpg.Record,
+        "init": setup,
+        "reset": keep,
+        "server_settings": {
             "timezone": "UTC",
-            "application_name": "mutiroes-read",
+            "application_name": application_name,
             # Plan each prepared read once per connection, not on every execution: planning the event
             # queries costs more than running them, and their plans do not depend on the values.
             "plan_cache_mode": "force_generic_plan",
         },
-    )
+    }

@@ -38,6 +38,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str | None = None
     database_pool_size: int = 10
     database_max_overflow: int = 10
+    # A streaming replica for the hot public reads (None: the primary answers them). A replica further behind the
+    # primary than DATABASE_READ_MAX_LAG_SECONDS, or down, is skipped until it catches up.
+    database_read_url: str | None = None
+    database_read_max_lag_seconds: float = 5.0
     jwt_secret: str = ""
     jwt_algorithm: str = "HS256"
     jwt_access_minutes: int = 60
@@ -104,6 +108,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def psycopg_conninfo(self) -> str:
         return to_driver_url(self.require_database_url(), "postgresql")
+
+    @property
+    def read_replica_url(self) -> str | None:
+        """DATABASE_READ_URL for asyncpg (its pool takes `postgresql://`), or None."""
+        return to_driver_url(self.database_read_url, "postgresql") if self.database_read_url else None
 
     def require_database_url(self) -> str:
         if not self.database_url:
@@ -270,6 +279,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DATABASE_URL": ("database_url", _database_url),
     "DATABASE_POOL_SIZE": ("database_pool_size", _positive_int),
     "DATABASE_MAX_OVERFLOW": ("database_max_overflow", _positive_int),
+    "DATABASE_READ_URL": ("database_read_url", _database_url),
+    "DATABASE_READ_MAX_LAG_SECONDS": ("database_read_max_lag_seconds", _positive_seconds),
     "JWT_SECRET": ("jwt_secret", _text),
     "JWT_ALGORITHM": ("jwt_algorithm", _jwt_algorithm),
     "JWT_ACCESS_MINUTES": ("jwt_access_minutes", _positive_int),
