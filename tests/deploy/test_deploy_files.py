@@ -15,6 +15,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from app.api.messages import MESSAGES
 from app.api.photos import UPLOAD_LIMIT
 from app.config.settings import ENVIRONMENT
 from tests.deploy.support import DEPLOY, NGINX_SHARED, load_cluster_module, nginx_binary
@@ -199,6 +200,20 @@ def test_the_gateway_retries_only_what_nginx_may_repeat_and_keeps_status_interna
     for upstreams in (NGINX_SHARED / "compose" / "mutiroes-upstreams.conf").read_text().splitlines():
         if upstreams.startswith("server "):
             assert "max_fails=" in upstreams and "fail_timeout=" in upstreams
+
+
+def test_the_gateway_own_errors_speak_like_the_api() -> None:
+    conf = (NGINX_SHARED / "mutiroes.conf").read_text()
+    for variable, code in (
+        ("unavailable", "service_unavailable"),
+        ("too_large", "body_too_large"),
+        ("too_many", "too_many_requests"),
+    ):
+        block = re.search(rf"map \$mutiroes_english \$mutiroes_{variable}_message \{{(.*?)\}}", conf, re.DOTALL)
+        assert block is not None, variable
+        sentences = tuple(re.findall(r'^\s*[01] "(.*)";$', block.group(1), re.MULTILINE))
+        assert sentences == MESSAGES[code], code
+        assert f'"code":"{code}"' in conf
 
 
 def _nginx_test(main: Path) -> subprocess.CompletedProcess[str]:

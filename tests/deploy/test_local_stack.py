@@ -18,6 +18,7 @@ import httpx
 import psutil
 import pytest
 
+from app.api.photos import UPLOAD_LIMIT
 from tests.deploy.support import DEPLOY, load_cluster_module, missing_local_stack_binaries
 
 UP_TIMEOUT_SECONDS = 120
@@ -119,6 +120,10 @@ def test_local_stack_serves_through_nginx_over_three_apis_with_a_streaming_repli
         assert client.get("/nginx_status").status_code == 200  # from loopback
         (folder / "data" / "media" / "probe.txt").write_text("served by nginx")
         assert client.get("/media/probe.txt").text == "served by nginx"
+        # Over the largest body the API takes: nginx refuses it, in the API's problem format.
+        too_large = client.post("/api/events/", content=b"x" * (UPLOAD_LIMIT + 1))
+        assert too_large.status_code == 413
+        assert too_large.json()["code"] == "body_too_large"
 
     # Every API process answered some of them (least_conn over the three upstreams).
     counted = {
@@ -162,5 +167,14 @@ def test_one_piece_can_be_killed_and_started_again_with_its_recorded_command(sta
     restarted = load_cluster_module().Cluster.load(folder).pieces["api2"]
     assert restarted.pid != old_pid
     assert httpx.get(f"http://127.0.0.1:{restarted.port}/readiness/", timeout=5).status_code == 200
+
+    # No replica left: nginx answers for them, 503 in the API's problem format with Retry-After.
+    subprocess.run([*ctl, "kill", "api1", "api2", "api3"], check=True, timeout=30)
+    unavailable = httpx.get(f"{cluster.url}/api/events/", headers={"Accept-Language": "en"}, timeout=5)
+    assert unavailable.status_code == 503
+    assert unavailable.headers["content-type"] == "application/problem+json"
+    assert unavailable.headers["retry-after"] == "10"
+    assert unavailable.json()["detail"] == "Service temporarily unavailable."
+    subprocess.run([*ctl, "start", "api1", "api2", "api3"], check=True, timeout=120)
     status = subprocess.run([*ctl, "status"], capture_output=True, text=True, timeout=30, check=False)
     assert status.returncode == 0, status.stdout
