@@ -34,6 +34,20 @@ def test_readiness_is_503_when_the_database_is_down(tmp_path: Path) -> None:
         assert client.get("/liveness/").status_code == 200
 
 
+def test_reads_and_writes_answer_503_with_retry_after_while_the_database_is_unreachable(tmp_path: Path) -> None:
+    settings = make_settings("postgresql://postgres@127.0.0.1:1/nowhere", tmp_path)
+    with TestClient(create_app(settings)) as client:
+        for answer in (
+            client.get("/api/events/"),
+            client.get("/api/events/1/"),
+            client.get("/api/users/leaderboard/"),
+            client.post("/api/token/", json={"username": "ana", "password": "x" * 12}),
+        ):
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["Retry-After"] == "5"
+            assert answer.json()["code"] == "service_unavailable"
+
+
 def test_start_up_hides_long_lived_objects_from_full_collections(settings: Settings) -> None:
     # A full collection walks what gc.get_objects() lists; the frozen start-up objects are no longer among them.
     assert gc.get_freeze_count() == 0

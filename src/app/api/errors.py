@@ -20,6 +20,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.api.messages import language_of, message
+from app.config.database import UNREACHABLE, caused_by
 from app.domain.errors import (
     AuthenticationFailed,
     Conflict,
@@ -197,6 +198,12 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     if isinstance(exc, RecursionError) and "deserializ" in str(exc):
         # msgspec gives up on a body nested deeper than Python's stack allows (`[[[[…`): the client's doing.
         return problem_response(request, 400, "json_too_deep")
+    if caused_by(exc, UNREACHABLE):
+        # PostgreSQL is down or full: nothing the client did; it may try again shortly.
+        logger.warning(
+            "Database unreachable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc
+        )
+        return problem_response(request, 503, "service_unavailable", headers={"Retry-After": "5"})
     logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error")
 

@@ -30,6 +30,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config.database import UNREACHABLE, caused_by
 from app.config.read_replica import CHECK_EVERY, ReadReplica
 from app.config.redis import SharedRedis
 from app.domain.accounts.tokens import TokenCodec
@@ -41,27 +42,17 @@ WROTE_PREFIX = "mutiroes:wrote:"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Failures of the replica itself (not of the query): the read is run again on the primary.
 REPLICA_FAILURES: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.OperatorInterventionError,  # shut down, starting up, a query cancelled by a conflict with recovery
-    asyncpg.SerializationError,  # 40001: canceled because of a conflict with recovery
-    asyncpg.TooManyConnectionsError,
+    *UNREACHABLE,
+    OSError,  # no route to the replica's host, among others
+    asyncpg.InterfaceError,  # the connection was closed under the query
+    asyncpg.OperatorInterventionError,  # a query cancelled by a conflict with recovery, among others
+    asyncpg.SerializationError,  # 40001: cancelled because of a conflict with recovery
 )
 _PRIMARY_REASON = "read_routing_primary_reason"
 
 
 def replica_failed(exc: BaseException) -> bool:
-    """The error, or what it wraps (SQLAlchemy wraps asyncpg's), is the replica failing."""
-    seen: BaseException | None = exc
-    for _ in range(5):
-        if seen is None:
-            return False
-        if isinstance(seen, REPLICA_FAILURES):
-            return True
-        seen = getattr(seen, "orig", None) or seen.__cause__
-    return False
+    return caused_by(exc, REPLICA_FAILURES)
 
 
 class ReadRouting:

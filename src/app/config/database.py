@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 import asyncpg
@@ -13,6 +14,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
 )
 from sqlalchemy import event
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.config.settings import PROJECT_ROOT, Settings
@@ -51,6 +53,33 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 def create_session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+# The database could not be reached or went away (not a wrong query): a 503 for the caller, a retry elsewhere for a
+# read on the replica.
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    ConnectionError,  # refused, reset
+    socket.gaierror,  # the host name does not resolve
+    TimeoutError,
+    sqlalchemy_exc.TimeoutError,  # no pooled connection came free in time
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    """`exc`, or what it wraps (SQLAlchemy wraps asyncpg's errors), is one of `kinds`."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, kinds):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
 
 
 class QueryLog:
