@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import random
 import shutil
+import socket
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -43,3 +45,17 @@ def missing_local_stack_binaries() -> list[str]:
         if not (PG_BIN / program).exists():
             missing.append(f"postgresql-15 ({PG_BIN / program})")
     return missing
+
+
+def free_base_port(offsets: dict[str, int]) -> int:
+    """A base port whose every offset is free on loopback (other stacks may run on this machine)."""
+    for _ in range(50):
+        base = random.randrange(20000, 60000, 100)  # noqa: S311 (not a secret)
+        try:
+            for offset in offsets.values():
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", base + offset))
+        except OSError:
+            continue
+        return base
+    raise AssertionError("no free block of ports")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import random
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,24 +17,10 @@ import psutil
 import pytest
 
 from app.api.photos import UPLOAD_LIMIT
-from tests.deploy.support import DEPLOY, load_cluster_module, missing_local_stack_binaries
+from tests.deploy.support import DEPLOY, free_base_port, load_cluster_module, missing_local_stack_binaries
 
 UP_TIMEOUT_SECONDS = 120
 REQUESTS = 30
-
-
-def _free_base_port(offsets: dict[str, int]) -> int:
-    """A base port whose every offset is free on loopback (other stacks may run on this machine)."""
-    for _ in range(50):
-        base = random.randrange(20000, 60000, 100)  # noqa: S311 (not a secret)
-        try:
-            for offset in offsets.values():
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", base + offset))
-        except OSError:
-            continue
-        return base
-    raise AssertionError("no free block of ports")
 
 
 def _processes(pids: list[int]) -> list[psutil.Process]:
@@ -68,7 +52,7 @@ def stack() -> Iterator[tuple[Any, Path]]:
     # Not pytest's tmp_path: its parents are private (0700), and the postgres user and nginx's workers
     # must go through the folder.
     folder = Path(tempfile.mkdtemp(prefix="mutiroes-stack-"))
-    base = _free_base_port(cluster_module.OFFSETS)
+    base = free_base_port(cluster_module.OFFSETS)
     env = {**os.environ, "MUTIROES_LOCAL_DIR": str(folder), "MUTIROES_LOCAL_BASE_PORT": str(base)}
     started = time.monotonic()
     up = subprocess.run(
