@@ -32,6 +32,7 @@ from app.api.impact import ImpactController, MonthlyReportController, ReportCont
 from app.api.metrics import Metrics, MetricsController, RequestMetrics, orm_pool_figures, read_pool_figures
 from app.api.middleware import EdgeMiddleware, NulCharacterGuard
 from app.api.notifications import NotificationController
+from app.api.open_data import OpenDataController
 from app.api.openapi import tidy_document
 from app.api.organizations import OrganizationController
 from app.api.photos import PhotoController, PictureController
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PhotoController,
             PictureController,
             OrganizationController,
+            OpenDataController,
             media_files(settings),
         ],
         plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],
@@ -214,6 +216,10 @@ def openapi_config() -> OpenAPIConfig:
                 name="impact", description="Impact reports, verified statistics, badges, leaderboards, monthly reports"
             ),
             Tag(name="organizations", description="Collectives, NGOs and schools: members, invitations, followers"),
+            Tag(
+                name="open-data",
+                description="Open impact data (CC BY 4.0): the events that took place and their totals",
+            ),
             Tag(name="health", description="Probes"),
         ],
         use_handler_docstrings=True,

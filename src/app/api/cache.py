@@ -47,6 +47,7 @@ logger = logging.getLogger("app.cache")
 PREFIX = "mutiroes:"
 # Versions outlive any entry stored under them (TTL ≤ 1 h): one that expires and restarts at 0 revives nothing.
 VERSION_LIFETIME_MS = 24 * 3600 * 1000
+MAX_TTL_SECONDS = 3600
 ALL = f"{PREFIX}v:all"  # everything: category and user-name edits show in every answer
 LISTS = f"{PREFIX}v:lists"  # which events exist and their counters: lists and nearby
 CACHE_HEADER = "X-Cache"
@@ -207,8 +208,11 @@ class PublicCache:
         compute: Callable[[], Awaitable[bytes]],
         *,
         event_id: int | None = None,
+        ttl: float | None = None,
     ) -> tuple[bytes, str | None]:
-        """The encoded answer and where it came from: "hit", "miss", or None for a caller's own (uncached) answer."""
+        """The encoded answer and where it came from: "hit", "miss", or None for a caller's own (uncached) answer.
+        `ttl` (at most an hour, the versions' lifetime) replaces CACHE_TTL_SECONDS for an entry whose `suffix` alone
+        says what it holds (a digest of its data), which no write can make stale."""
         if not self.enabled or "authorization" in request.headers:
             return await compute(), None
         try:
@@ -224,7 +228,7 @@ class PublicCache:
         routing_of(request).recent_change(request, changed_seconds_ago)
         body = await compute()
         try:
-            await self.store.put(key, body, self.ttl)
+            await self.store.put(key, body, min(ttl, MAX_TTL_SECONDS) if ttl else self.ttl)
         except Exception as exc:
             _log_failure("store", exc)
         return body, "miss"
