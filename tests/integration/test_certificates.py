@@ -8,17 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import msgspec
 import pypdf
 import pytest
 import zxingcpp
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from app.api.app import create_app
 from app.config.settings import Settings
 from app.domain.certificates.codes import CertificateCodes
 from tests.integration.test_impact import attended_event, end_in_the_past
-from tests.support.factories import Factory
+from tests.support.factories import DEFAULT_PASSWORD, Factory
 from tests.support.worker import run_jobs
 
 CERTIFICATES = "/api/users/certificates"
@@ -96,8 +99,6 @@ def file_report(client: TestClient[Litestar], factory: Factory, organizer: int, 
 def today_in_portuguese() -> str:
     months = ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
               "novembro", "dezembro")  # fmt: skip
-    from zoneinfo import ZoneInfo
-
     today = dt.datetime.now(ZoneInfo("America/Sao_Paulo")).date()
     return f"{today.day} de {months[today.month - 1]} de {today.year}"
 
@@ -429,3 +430,30 @@ async def test_the_list_of_certificates_takes_the_same_queries_whatever_its_leng
     assert listed["count"] == 6 and listed["next"] is not None and len(listed["results"]) == 3
     assert listed["results"][0]["kind"] == "year"  # newest first
     assert queries() == one
+
+
+@pytest.mark.anyio
+async def test_the_export_carries_the_certificates_and_erasing_the_account_revokes_them(
+    client: TestClient[Litestar], factory: Factory, settings: Settings
+) -> None:
+    organizer, ana = factory.user("organizadora"), factory.user("ana")
+    event_id = past_event(client, factory, organizer, [ana])
+    await run_jobs(settings)
+    code = download(client, factory, ana, f"{event_id}.pdf")[0].headers["x-certificate-code"]
+    exported = client.get("/api/users/export/", headers=factory.auth(ana)).json()
+    assert [row["event_id"] for row in exported["certificates"]] == [event_id]
+    assert exported["certificates_revoked"] == []
+
+    erased = client.post("/api/users/delete-account/", json={"password": DEFAULT_PASSWORD}, headers=factory.auth(ana))
+    assert erased.status_code == 204, erased.text
+    answer = verify(client, code)
+    assert answer["status"] == "revoked" and "Ana Silva" not in str(answer)
+
+
+def test_the_public_verification_is_rate_limited_like_every_request(settings: Settings) -> None:
+    limited = msgspec.structs.replace(settings, rate_limit_api_per_second=3)
+    with TestClient(create_app(limited)) as client:
+        answers = [client.get("/api/certificates/7K3M-Q9XD-2PAB-HF4T/") for _ in range(10)]
+    refused = [answer for answer in answers if answer.status_code == 429]
+    assert refused and all(answer.headers["retry-after"] for answer in refused)
+    assert {answer.status_code for answer in answers} == {200, 429}
