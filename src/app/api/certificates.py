@@ -161,16 +161,13 @@ class MyCertificatesController(Controller):
             )
         )
         name = "mutiroes-certificate" if english else "certificado-mutiroes"
-        suffix = (
-            f"{subject.value}"
-            if subject.kind == "year"
-            else (f"event-{subject.value}" if english else (f"evento-{subject.value}"))
-        )
+        if subject.kind == "event":
+            name += "-event" if english else "-evento"
         return Response(
             pdf,
             media_type="application/pdf",
             headers={
-                "Content-Disposition": f'attachment; filename="{name}-{suffix}.pdf"',
+                "Content-Disposition": f'attachment; filename="{name}-{subject.value}.pdf"',
                 "Cache-Control": "no-store",
                 "X-Certificate-Kind": subject.kind,
                 "X-Certificate-Code": code,
