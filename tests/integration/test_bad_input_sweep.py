@@ -73,6 +73,8 @@ def test_no_operation_answers_500_to_bad_input(client: TestClient[Litestar], fac
         "user_id": volunteer,
         "invitation_id": invitation["id"],
         "month": "2026-10",
+        "number": event_id,
+        "code": "7K3M-Q9XD-2PAB-HF4T",
     }
     document = client.get("/schema/openapi.json").json()
     failures = []

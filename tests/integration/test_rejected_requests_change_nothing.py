@@ -18,6 +18,7 @@ from litestar.openapi.spec import Reference, Schema
 from litestar.testing import TestClient
 
 from app.api.app import create_app
+from app.domain.certificates.codes import CertificateCodes
 from tests.support.factories import Factory
 from tests.support.series import weekly_series
 from tests.support.settings import make_settings
@@ -71,6 +72,11 @@ def world(client: TestClient[Litestar], factory: Factory) -> dict[str, Any]:
     )
     series_id, _ = weekly_series(factory, staff)
     organization = client.post("/api/organizations/", json={"name": "Coletivo"}, headers=factory.auth(staff)).json()
+    factory.execute(
+        "INSERT INTO certificates (user_id, kind, year, serial, hours, events, issued_at, revoke_reason, created_at,"
+        " updated_at) VALUES (:u, 'year', 2025, 'ABCDEFGHJK', 3, 1, now(), '', now(), now())",
+        u=staff,
+    )
     return {
         "auth": factory.auth(staff),
         "ids": {
@@ -82,6 +88,7 @@ def world(client: TestClient[Litestar], factory: Factory) -> dict[str, Any]:
             "resource_id": resource.json()["id"],
             "category_id": 1,
             "series_id": series_id,
+            "code": CertificateCodes(factory.settings.jwt_secret).code_for("ABCDEFGHJK"),
         },
     }
 

@@ -21,6 +21,7 @@ from litestar.static_files import create_static_files_router
 from app.api.accounts import TokenController, UserController
 from app.api.cache import PublicCache, track_public_changes
 from app.api.calendar_feed import CalendarFeedController
+from app.api.certificates import CertificateVerificationController, MyCertificatesController
 from app.api.co_organizers import CoOrganizerController
 from app.api.comments import CommentController
 from app.api.dependencies import provide_accounts, provide_settings, provide_transaction
@@ -125,6 +126,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ResourceController,
             ReportController,
             ImpactController,
+            MyCertificatesController,
+            CertificateVerificationController,
             MonthlyReportController,
             NotificationController,
             CalendarFeedController,
@@ -214,6 +217,10 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="photos", description="Photos of a mutirão, before and after, by its organizer and volunteers"),
             Tag(
                 name="impact", description="Impact reports, verified statistics, badges, leaderboards, monthly reports"
+            ),
+            Tag(
+                name="certificates",
+                description="Volunteer-hour certificates as PDF, and their public verification by code",
             ),
             Tag(name="organizations", description="Collectives, NGOs and schools: members, invitations, followers"),
             Tag(

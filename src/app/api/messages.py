@@ -258,6 +258,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Este evento é para idades de {min_age} a {max_age} anos.",
         "This event is for ages {min_age} to {max_age}.",
     ),
+    # certificates
+    "certificate_not_found": ("Certificado não encontrado.", "Certificate not found."),
+    "certificate_event_not_attended": (
+        "Você não tem certificado deste evento: ele é emitido para quem fez check-in num mutirão realizado.",
+        "You have no certificate for this event: one is issued to those checked in at a mutirão that took place.",
+    ),
+    "certificate_not_verified_yet": (
+        "Seu check-in está registrado, mas as horas ainda estão sendo verificadas. Tente de novo em instantes.",
+        "Your check-in is recorded, but the hours are still being verified. Try again in a moment.",
+    ),
+    "certificate_year_empty": (
+        "Você não tem horas de voluntariado verificadas em {year}.",
+        "You have no verified volunteer hours in {year}.",
+    ),
+    "certificate_ambiguous": (
+        "{number} pode ser um ano ou o número de um evento de que você participou: acrescente ?kind=year ou "
+        "?kind=event.",
+        "{number} can be a year or the id of an event you joined: add ?kind=year or ?kind=event.",
+    ),
+    "certificate_genuine": (
+        "Certificado autêntico, emitido pelo Mutirões em {issued}.",
+        "Genuine certificate, issued by Mutirões on {issued}.",
+    ),
+    "certificate_revoked": (
+        "Este certificado foi emitido pelo Mutirões, mas foi revogado em {revoked}.",
+        "This certificate was issued by Mutirões but was revoked on {revoked}.",
+    ),
+    "certificate_forged": (
+        "Este código não foi emitido pelo Mutirões: confira se foi digitado corretamente.",
+        "This code was not issued by Mutirões: check that it was typed correctly.",
+    ),
+    "certificate_unknown": (
+        "Este código não corresponde a nenhum certificado registrado.",
+        "This code matches no certificate on record.",
+    ),
+    "certificate_figures_changed": (
+        "As horas verificadas mudaram desde a emissão: eram {issued}, hoje são {now}.",
+        "The verified hours changed since it was issued: {issued} then, {now} today.",
+    ),
     # organizations
     "organization_not_found": ("Organização não encontrada.", "Organization not found."),
     "slug_taken": ("Já existe uma organização com este endereço (slug).", "An organization already uses this slug."),

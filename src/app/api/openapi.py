@@ -11,10 +11,12 @@ from litestar.openapi.spec import (
     Example,
     Link,
     OpenAPI,
+    OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Operation,
+    Parameter,
     Reference,
     RequestBody,
     Schema,
@@ -49,6 +51,7 @@ def tidy_document(document: OpenAPI) -> None:
     _document_links(document)
     _document_event_rules(document)
     _document_request_examples(document)
+    _document_certificate_paths(document)
 
 
 # OpenAPI links: where the ids an answer carries can be used next, as {(operation, status): {target operation:
@@ -217,6 +220,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, object]] = {
     "updateOrganization": {"A new description": {"description": "Limpamos as praias e os canais de Santos."}},
     "updateOrganizationMember": {"Make an admin": {"role": "admin"}},
     "acceptOrganizationInvitation": {"The token from the email": {"token": "k3J9x2Lw8QmZ4pT7vR1sY6uN0bE5aH"}},
+    "revokeCertificate": {"With a reason": {"reason": "Emitido por engano"}, "Without one": {}},
 }
 
 
@@ -231,3 +235,40 @@ def _document_request_examples(document: OpenAPI) -> None:
                 f"example{number}": Example(summary=summary, value=value)
                 for number, (summary, value) in enumerate(examples.items(), start=1)
             }
+
+
+# Litestar's path parameters fill whole segments: the PDF's route takes `{certificate_file}` (`2026.pdf`) and reads the
+# number itself. Clients are shown the path as it is meant, with an integer `{number}` before `.pdf`.
+CERTIFICATE_FILE_PATH = "/api/users/certificates/{certificate_file}"
+CERTIFICATE_NUMBER_PATH = "/api/users/certificates/{number}.pdf"
+
+
+def _document_certificate_paths(document: OpenAPI) -> None:
+    paths = document.paths or {}
+    item = paths.pop(CERTIFICATE_FILE_PATH, None)
+    if item is None or item.get is None:
+        msg = f"OpenAPI: {CERTIFICATE_FILE_PATH} is not documented"
+        raise RuntimeError(msg)
+    for parameter in item.get.parameters or []:
+        if isinstance(parameter, Parameter) and parameter.name == "certificate_file":
+            parameter.name = "number"
+            parameter.description = "An event id, or a calendar year (see `kind`)"
+            parameter.schema = Schema(type=OpenAPIType.INTEGER, minimum=1)
+            parameter.examples = {
+                "event": Example(summary="An event", value=42),
+                "year": Example(summary="A year", value=2026),
+            }
+    pdf = (item.get.responses or {}).get("200")
+    if isinstance(pdf, OpenAPIResponse):
+        pdf.content = {
+            "application/pdf": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
+        }
+    paths[CERTIFICATE_NUMBER_PATH] = item
+    # The verification answers a person who scanned the QR code with a small HTML page.
+    for path_item in paths.values():
+        operation = path_item.get
+        if operation is None or operation.operation_id != "verifyCertificate":
+            continue
+        answer = (operation.responses or {}).get("200")
+        if isinstance(answer, OpenAPIResponse) and answer.content is not None:
+            answer.content["text/html"] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))

@@ -2,6 +2,7 @@
 
 from app.domain.accounts import models as accounts
 from app.domain.base import metadata
+from app.domain.certificates import models as certificates
 from app.domain.comments import models as comments
 from app.domain.events import models as events
 from app.domain.impact import models as impact
@@ -13,6 +14,7 @@ from app.domain.resources import models as resources
 
 __all__ = (
     "accounts",
+    "certificates",
     "comments",
     "events",
     "impact",

@@ -20,6 +20,7 @@ from app.domain.accounts.models import NOTIFICATION_KINDS, RefreshToken, User
 from app.domain.accounts.passwords import PasswordHashing
 from app.domain.accounts.schemas import ErasureRequest
 from app.domain.accounts.services import lock_active_account
+from app.domain.certificates.models import Certificate
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.events.models import Event
 from app.domain.impact.services import StatisticsService
@@ -91,6 +92,8 @@ SECTIONS = (
     Section("invitations_sent", "organization_invitations", "invited_by_id", "created_at"),
     Section("new_event_notices", "new_event_notices", "user_id", "queued_at", _EVENT, "'event_title', e.title"),
     Section("new_event_emails", "new_event_emails", "user_id", "day"),
+    Section("certificates", "certificates", "user_id", "issued_at"),
+    Section("certificates_revoked", "certificates", "revoked_by_id", "revoked_at"),
 )  # fmt: skip
 
 
@@ -144,6 +147,12 @@ class PrivacyService:
             .values(emergency_contact="", emergency_phone="", special_needs="")
         )
         await self.session.execute(delete(RefreshToken).where(RefreshToken.user_id == user.id))
+        # A certificate names its holder, and the name is going: its verification says revoked from now on.
+        await self.session.execute(
+            update(Certificate)
+            .where(Certificate.user_id == user.id, Certificate.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_by_id=user.id, updated_at=now)
+        )
         await PictureService(self.session, self.storage).clear_avatar(user)  # its file goes after the commit
         _anonymise(user, now)
         await self.session.flush()

@@ -1,0 +1,1 @@
+"""Volunteer-hour certificates: issued per attended event or per calendar year, verifiable by a signed code."""
