@@ -91,6 +91,10 @@ SECTIONS = (
     Section("invitations_sent", "organization_invitations", "invited_by_id", "created_at"),
     Section("new_event_notices", "new_event_notices", "user_id", "queued_at", _EVENT, "'event_title', e.title"),
     Section("new_event_emails", "new_event_emails", "user_id", "day"),
+    Section("spots_reported", "spots", "reporter_id", "created_at"),
+    Section("spots_confirmed", "spot_confirmations", "user_id", "created_at"),
+    Section("spot_photos", "spot_photos", "user_id", "created_at"),
+    Section("spots_hidden", "spots", "hidden_by_id", "created_at"),
 )  # fmt: skip
 
 
