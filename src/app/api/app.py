@@ -38,6 +38,7 @@ from app.api.photos import PhotoController, PictureController
 from app.api.rate_limits import RateLimiter, RateLimitMiddleware
 from app.api.read_routing import ReadRouting, RememberWrites
 from app.api.resources import ResourceController
+from app.api.spots import SpotController
 from app.config.database import QueryLog, create_read_pool, sqlalchemy_config
 from app.config.logging import configure_logging
 from app.config.read_replica import ReadReplica
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PhotoController,
             PictureController,
             OrganizationController,
+            SpotController,
             media_files(settings),
         ],
         plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],
