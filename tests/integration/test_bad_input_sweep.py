@@ -60,7 +60,11 @@ def test_no_operation_answers_500_to_bad_input(client: TestClient[Litestar], fac
     invitation = client.post(
         f"/api/organizations/{organization['id']}/invitations/", json={"username": "vol"}, headers=factory.auth(staff)
     ).json()
+    spot = client.post(
+        "/api/spots/", json={"latitude": -23.97, "longitude": -46.33, "kind": "trash"}, headers=factory.auth(staff)
+    ).json()
     real = {
+        "spot_id": spot["id"],
         "key": feed.split("/api/calendar/", 1)[1].split("/", 1)[0],
         "event_id": event_id,
         "participation_id": joined["id"],

@@ -1,7 +1,7 @@
 """Open data: an index over the events that took place (public, published or completed), in id order.
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-08 10:00:00
 """
 

@@ -40,6 +40,7 @@ from app.api.photos import PhotoController, PictureController
 from app.api.rate_limits import RateLimiter, RateLimitMiddleware
 from app.api.read_routing import ReadRouting, RememberWrites
 from app.api.resources import ResourceController
+from app.api.spots import SpotController
 from app.config.database import QueryLog, create_read_pool, sqlalchemy_config
 from app.config.logging import configure_logging
 from app.config.read_replica import ReadReplica
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PictureController,
             OrganizationController,
             OpenDataController,
+            SpotController,
             media_files(settings),
         ],
         plugins=[SQLAlchemyPlugin(config=database), AppCLIPlugin()],

@@ -31,6 +31,8 @@ from app.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from app.domain.spots.schemas import DuplicateCandidate
+from app.domain.spots.services import PossibleDuplicate
 
 logger = logging.getLogger("app.errors")
 
@@ -52,6 +54,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
     code: str
     instance: str | None = None
     errors: list[ProblemField] | None = None
+    # `possible_duplicate`: the spots the report may be (id, distance_m, status, confirmations_count).
+    candidates: list[DuplicateCandidate] | None = None
 
 
 STATUS_OF: dict[type[DomainError], int] = {
@@ -112,7 +116,10 @@ def problem_response(
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
     status = next((code for kind, code in STATUS_OF.items() if isinstance(exc, kind)), HTTP_400_BAD_REQUEST)
     field_errors = exc.errors if isinstance(exc, ValidationFailed) else None
-    return problem_response(request, status, exc.code, field_errors=field_errors, **exc.params)
+    response = problem_response(request, status, exc.code, field_errors=field_errors, **exc.params)
+    if isinstance(exc, PossibleDuplicate):
+        response.content.candidates = exc.candidates
+    return response
 
 
 # msgspec's decode errors, e.g. "Expected `int`, got `str` - at `$.max_participants`".

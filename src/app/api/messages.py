@@ -121,6 +121,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "birth_date_invalid": ("Data de nascimento inválida.", "Invalid birth date."),
     # events
+    "spot_not_found": ("Ponto não encontrado.", "Spot not found."),
+    "possible_duplicate": (
+        "Já existe um ponto do mesmo tipo a menos de 50 m: confirme-o (confirm_spot) ou crie outro (new_spot).",
+        "A spot of the same kind lies within 50 m: confirm it (confirm_spot) or create another (new_spot).",
+    ),
+    "spot_not_open": ("Este ponto não está mais aberto.", "This spot is no longer open."),
+    "spot_not_yours": ("Só quem relatou o ponto pode fazer isso.", "Only the spot's reporter may do this."),
+    "spot_photos_full": ("O ponto já tem {max} fotos.", "The spot already has {max} photos."),
     "event_not_found": ("Evento não encontrado.", "Event not found."),
     "report_not_found": ("Este evento ainda não tem relatório de impacto.", "This event has no impact report yet."),
     "report_exists": (

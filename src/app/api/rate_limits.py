@@ -31,6 +31,8 @@ logger = logging.getLogger("app.rate_limits")
 
 # Where a password or a refresh token is tried: guessing is what the tighter limit is for.
 AUTH_OPERATIONS = frozenset({"obtainToken", "refreshToken", "registerUser", "changePassword", "deleteMyAccount"})
+# Reports anyone logged in can put on the public map: flooding it is what the tighter limit is for here.
+REPORT_OPERATIONS = frozenset({"reportSpot", "uploadSpotPhoto"})
 PREFIX = "mutiroes:rl:"
 PROBES = frozenset({"/health", "/liveness", "/readiness", "/metrics"})
 _MAX_LOCAL_CLIENTS = 100_000
@@ -99,7 +101,7 @@ class RateLimiter:
         return self.api is not None or self.auth is not None
 
     def limits_for(self, operation_id: object) -> tuple[Limit, ...]:
-        limits = (self.api, self.auth) if operation_id in AUTH_OPERATIONS else (self.api,)
+        limits = (self.api, self.auth) if operation_id in AUTH_OPERATIONS | REPORT_OPERATIONS else (self.api,)
         return tuple(limit for limit in limits if limit is not None)
 
     async def take(self, client: str, limits: Sequence[Limit]) -> tuple[int, Limit | None]:

@@ -11,6 +11,7 @@ from app.domain.organizations import models as organizations
 from app.domain.participation import models as participation
 from app.domain.photos import models as photos
 from app.domain.resources import models as resources
+from app.domain.spots import models as spots
 
 __all__ = (
     "accounts",
@@ -24,4 +25,5 @@ __all__ = (
     "participation",
     "photos",
     "resources",
+    "spots",
 )

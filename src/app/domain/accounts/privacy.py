@@ -94,6 +94,10 @@ SECTIONS = (
     Section("new_event_emails", "new_event_emails", "user_id", "day"),
     Section("certificates", "certificates", "user_id", "issued_at"),
     Section("certificates_revoked", "certificates", "revoked_by_id", "revoked_at"),
+    Section("spots_reported", "spots", "reporter_id", "created_at"),
+    Section("spots_confirmed", "spot_confirmations", "user_id", "created_at"),
+    Section("spot_photos", "spot_photos", "user_id", "created_at"),
+    Section("spots_hidden", "spots", "hidden_by_id", "created_at"),
 )  # fmt: skip
 
 
