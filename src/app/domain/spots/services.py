@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from uuid import uuid4
 
 import anyio
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -271,30 +271,3 @@ class SpotService:
             created_at=spot.created_at,
             updated_at=spot.updated_at,
         )
-
-
-async def mark_spot_scheduled(session: AsyncSession, spot_id: int, event_id: int, user: User) -> None:
-    """An event is planned for the spot: only an open one (hidden ones are not found, cleaned ones are a 409)."""
-    spot = await session.scalar(
-        select(Spot)
-        .where(Spot.id == spot_id, SpotService._visible_to(user))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if spot is None or spot.status == "hidden":
-        raise NotFound("spot_not_found")
-    if spot.status != "open":
-        raise Conflict("spot_not_open")
-    spot.status, spot.event_id, spot.updated_at = "scheduled", event_id, utcnow()
-    await session.flush()
-
-
-async def mark_spots_cleaned(session: AsyncSession, event_id: int) -> list[int]:
-    """The event's report is filed: the spots it was scheduled for are cleaned. Answers their ids."""
-    ids = await session.scalars(
-        update(Spot)
-        .where(Spot.event_id == event_id, Spot.status == "scheduled")
-        .values(status="cleaned", updated_at=utcnow())
-        .returning(Spot.id)
-    )
-    return list(ids.all())
