@@ -68,7 +68,7 @@ class ReplicatedPostgres:
                 "listen_addresses = '127.0.0.1'\n"
                 f"unix_socket_directories = '{self.folder}'\n"
                 "wal_level = replica\nmax_wal_senders = 5\nhot_standby = on\n"
-                "fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n"
+                "fsync = off\nfull_page_writes = off\n"
             )
         self._pg_ctl(self.primary_dir, self.primary_port, "start")
         with psycopg.connect(self.primary_url("postgres"), autocommit=True) as connection:
@@ -110,7 +110,7 @@ class ReplicatedPostgres:
     def wait_until_replayed(self, timeout: float = 20.0) -> None:
         """Until the replica has replayed everything the primary has written so far."""
         with psycopg.connect(self.primary_url(), autocommit=True) as connection:
-            target = connection.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]  # type: ignore[index]
+            target = connection.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0]  # type: ignore[index]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             replayed = self._on_replica(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")

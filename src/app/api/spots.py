@@ -6,7 +6,6 @@ import math
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency, Provide
@@ -196,13 +195,13 @@ class SpotController(Controller):
         latitude: LatitudeParam = None,
         longitude: LongitudeParam = None,
         radius: OptionalRadius = None,
-    ) -> Response[bytes]:
+    ) -> Response[SpotCollection]:
         """For Leaflet and MapLibre as is: points in [longitude, latitude] order; `properties` hold id, kind,
         status, size, confirmations and the event's link. The list's filters; at most 2000 spots, newest first."""
         filters = _filters(status, kind, bbox, latitude, longitude, radius)
         _, found = await spots.page(filters, viewer, offset=0, limit=MAP_LIMIT)
         collection = SpotCollection(features=[_feature(spot) for spot in found])
-        return Response(msgspec.json.encode(collection), media_type=GEOJSON)
+        return Response(collection, media_type=GEOJSON)
 
     @get("/spots/{spot_id:int}/", operation_id="getSpot", summary="A dirty spot", responses=problems(400, 401, 404))
     async def get_spot(
