@@ -543,6 +543,15 @@ def print_result(result: Result) -> None:
         print(f"   [{'x' if held else ' '}] {promise}")
 
 
+def print_errors(folder: Path) -> None:
+    """What the processes logged as errors (the folder goes with the stack): why a promise did not hold."""
+    for log in sorted((folder / "logs").glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        wanted = [number for number, line in enumerate(lines) if "Unhandled error" in line or '"ERROR"' in line]
+        for number in wanted[:3]:
+            print(f"--- {log.name}:{number + 1}", *lines[number : number + 25], sep="\n")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
@@ -582,6 +591,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print_result(result)
                 results.append(result)
         finally:
+            if not all(result.held for result in results):
+                print_errors(folder / "stack")
             stack.down()
             shutil.rmtree(folder, ignore_errors=True)
     if args.json:

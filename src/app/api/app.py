@@ -75,7 +75,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     database = sqlalchemy_config(settings)
     query_log = QueryLog()
     state["query_log"] = query_log
+    # One memo per database: a count that failed on the replica must not reach readers the primary answers.
     state["list_counts"] = CountMemo(ttl=settings.list_count_ttl_seconds)
+    state["replica_list_counts"] = CountMemo(ttl=settings.list_count_ttl_seconds)
     # The edge (SPEC §5): Redis behind its breaker, the public cache, rate limits and metrics.
     metrics = state["metrics"] = Metrics()
     redis = state["redis"] = SharedRedis(settings)

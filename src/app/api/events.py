@@ -232,7 +232,9 @@ class EventController(Controller):
 
             async def read(pool: asyncpg.Pool, viewer: Viewer) -> EventPageRows:
                 async with pool.acquire() as connection:
-                    queries = EventQueries(connection, request.app.state.list_counts)
+                    state = request.app.state
+                    counts = state.list_counts if pool is read_pool_of(request) else state.replica_list_counts
+                    queries = EventQueries(connection, counts)
                     return await queries.page(filters, viewer, ordering, window.offset, window.size, utcnow())
 
             found = await public_read(request, read)
