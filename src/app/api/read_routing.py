@@ -45,6 +45,7 @@ REPLICA_FAILURES: tuple[type[BaseException], ...] = (
     *UNREACHABLE,
     OSError,  # no route to the replica's host, among others
     asyncpg.InterfaceError,  # the connection was closed under the query
+    asyncpg.InternalClientError,  # asyncpg's protocol state, left mid-operation by a connection cut under it
     asyncpg.OperatorInterventionError,  # a query cancelled by a conflict with recovery, among others
     asyncpg.SerializationError,  # 40001: cancelled because of a conflict with recovery
 )
