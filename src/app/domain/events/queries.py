@@ -195,7 +195,7 @@ def bounding_box(circle: Circle) -> tuple[float, float, float, float]:
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance, the same formula as `_distance_sql`."""
+    """Haversine distance, the same formula as `haversine_sql`."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     d_phi, d_lambda = math.radians(lat2 - lat1), math.radians(lon2 - lon1)
     h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
@@ -213,16 +213,20 @@ def _proven(circle: Circle, measured: list[tuple[float, int]], limit: int, last_
     return last_flat_degrees * km_per_flat_degree > keep_km
 
 
-def _distance_sql(sql: _Sql, circle: Circle) -> str:
-    """Great-circle (haversine) distance in km from the circle's centre to the event."""
-    lat = sql.param(circle.latitude)
-    lon = sql.param(circle.longitude)
+def haversine_sql(from_lat: str, from_lon: str, to_lat: str, to_lon: str) -> str:
+    """SQL for the great-circle (haversine) distance in km between two points given as SQL expressions."""
     return (
         f"({EARTH_RADIUS_KM} * 2 * asin(sqrt("
-        f"power(sin(radians(e.latitude - {lat}::float8) / 2), 2) + "
-        f"cos(radians({lat}::float8)) * cos(radians(e.latitude)) * "
-        f"power(sin(radians(e.longitude - {lon}::float8) / 2), 2))))"
+        f"power(sin(radians({to_lat} - {from_lat}) / 2), 2) + "
+        f"cos(radians({from_lat})) * cos(radians({to_lat})) * "
+        f"power(sin(radians({to_lon} - {from_lon}) / 2), 2))))"
     )
+
+
+def _distance_sql(sql: _Sql, circle: Circle) -> str:
+    """Great-circle distance in km from the circle's centre to the event."""
+    lat, lon = sql.param(circle.latitude), sql.param(circle.longitude)
+    return haversine_sql(f"{lat}::float8", f"{lon}::float8", "e.latitude", "e.longitude")
 
 
 def _in_box(sql: _Sql, circle: Circle) -> None:

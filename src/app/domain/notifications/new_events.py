@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app.domain import jobs
 from app.domain.accounts.models import User, UserProfile
 from app.domain.events.models import Event
-from app.domain.events.queries import EARTH_RADIUS_KM, KM_PER_DEGREE_LATITUDE
+from app.domain.events.queries import KM_PER_DEGREE_LATITUDE, haversine_sql
 from app.domain.notifications.delivery import Mailer, hand_over
 from app.domain.notifications.links import Links
 from app.domain.notifications.models import new_event_emails, new_event_notices
@@ -55,10 +55,7 @@ _MATCH_SQL = text(
         SELECT c.state, c.name_key FROM br_cities c, event e
         WHERE c.latitude BETWEEN e.latitude - {_HALF_BOX_LATITUDE} AND e.latitude + {_HALF_BOX_LATITUDE}
           AND c.longitude BETWEEN e.longitude - :half_box_longitude AND e.longitude + :half_box_longitude
-          AND {EARTH_RADIUS_KM} * 2 * asin(sqrt(
-                power(sin(radians(c.latitude - e.latitude) / 2), 2) +
-                cos(radians(e.latitude)) * cos(radians(c.latitude)) *
-                power(sin(radians(c.longitude - e.longitude) / 2), 2))) <= {NEAR_KM}
+          AND {haversine_sql("e.latitude", "e.longitude", "c.latitude", "c.longitude")} <= {NEAR_KM}
     ),
     interested AS (
         SELECT f.user_id FROM organization_followers f JOIN event e ON f.organization_id = e.organization_id

@@ -54,7 +54,8 @@ class SpotFilters(NamedTuple):
 
 
 def distance_km(latitude: float, longitude: float) -> ColumnElement[float]:
-    """Haversine distance from the point to the spot, the formula of events' `_distance_sql`."""
+    """Haversine distance from the point to the spot: `events.queries.haversine_sql`'s formula, as a SQLAlchemy
+    expression (the spot queries are built with SQLAlchemy, and their candidates select the distance)."""
     d_lat = func.radians(Spot.latitude - latitude) / 2
     d_lon = func.radians(Spot.longitude - longitude) / 2
     h = func.power(func.sin(d_lat), 2) + func.cos(func.radians(latitude)) * func.cos(
