@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 from httpx import Response
 from litestar import Litestar
-from litestar.testing import AsyncTestClient, TestClient
+from litestar.testing import TestClient
 
+from tests.support.concurrency import concurrent_client
 from tests.support.factories import Factory
 
 
@@ -171,7 +172,7 @@ async def test_300_concurrent_joins_on_50_spots_confirm_exactly_50_in_arrival_or
     event_id = factory.event(factory.user("org"), max_participants=50)
     volunteers = [factory.user(f"corrida{i:03d}") for i in range(300)]
     tokens = {volunteer: factory.auth(volunteer) for volunteer in volunteers}
-    async with AsyncTestClient(app) as client:
+    async with concurrent_client(app) as client:
         answers = await asyncio.gather(
             *(client.post(f"/api/events/{event_id}/join/", json={}, headers=tokens[v]) for v in volunteers)
         )

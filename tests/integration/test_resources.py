@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from httpx import Response
 from litestar import Litestar
-from litestar.testing import AsyncTestClient, TestClient
+from litestar.testing import TestClient
 
+from tests.support.concurrency import concurrent_client
 from tests.support.factories import Factory
 
 SPEC_FIELDS = {
@@ -326,7 +327,7 @@ async def test_30_volunteers_pledging_at_once_are_all_counted(app: Litestar, fac
     event_id = factory.event(organizer)
     volunteers = [factory.user(f"mutirante{i:02d}") for i in range(30)]
     tokens = {volunteer: factory.auth(volunteer) for volunteer in volunteers}
-    async with AsyncTestClient(app) as client:
+    async with concurrent_client(app) as client:
         created = await client.post(
             resources_of(event_id), json={**GLOVES, "quantity_needed": 20}, headers=factory.auth(organizer)
         )

@@ -119,6 +119,7 @@ class AccountService:
         claims = self.tokens.verify(token, "refresh")
         now = utcnow()
         # One atomic step: of two concurrent refreshes of one token, exactly one spends it.
+        attempt = await self.session.begin_nested()
         spent = await self.session.execute(
             update(RefreshToken)
             .where(
@@ -132,8 +133,13 @@ class AccountService:
         )
         row = spent.one_or_none()
         if row is None:
+            # The refresh that lost the race waited for the winner's row lock and kept it (PostgreSQL locks the
+            # row before it finds it spent): undo the attempt to let go of it, or the revocation below, in its
+            # own transaction, would wait for this one forever.
+            await attempt.rollback()
             await self._revoke_family_if_reused(claims.jti)
             raise AuthenticationFailed("token_invalid")
+        await attempt.commit()
         user = await self.session.get(User, row.user_id)
         if user is None or not user.is_active:
             raise AuthenticationFailed("token_invalid")
