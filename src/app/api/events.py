@@ -29,7 +29,7 @@ from app.api.dependencies import (
     reader_of,
     viewer_of,
 )
-from app.api.examples import EVENT_RESPONSE, EventBody
+from app.api.examples import EVENT_RESPONSE, EventBody, NewEventBody
 from app.api.openapi import BEARER, problems
 from app.api.pagination import DEFAULT_PAGE_SIZE, LimitAlias, OptionalPageSize, PageNumber, Window
 from app.api.params import PathId
@@ -255,18 +255,22 @@ class EventController(Controller):
         operation_id="createEvent",
         summary="Publish or draft an event",
         security=BEARER,
-        responses={201: EVENT_RESPONSE, **problems(400, 401)},
+        responses={201: EVENT_RESPONSE, **problems(400, 401, 403, 409)},
     )
     async def create_event(
         self,
-        data: EventBody,
+        data: NewEventBody,
         events: NamedDependency[EventService],
         current_user: NamedDependency[User],
         answers: NamedDependency[EventAnswers],
     ) -> EventDetail:
         """The caller becomes the organizer. `status` may be `draft` (default) or `published`; timestamps without
-        an offset are local time in the event's `timezone`."""
-        event = await events.create(data, current_user)
+        an offset are local time in the event's `timezone`.
+
+        With `spot`, the event is made from that dirty spot: it must be `open` (409 `spot_not_open` otherwise, 400
+        `spot_not_found` for an unknown or hidden one). The spot shows `scheduled` with a link to the event, and
+        its reporter and confirmers get an email once the event is published."""
+        event = await events.create(data, current_user, spot_id=data.spot)
         return await answers.of(event.id, current_user)
 
     @get("/nearby/", operation_id="nearbyEvents", summary="Events near a point", responses=problems(400, 401))

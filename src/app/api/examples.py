@@ -9,7 +9,7 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Body
 
-from app.domain.events.schemas import EventDetail, EventWrite
+from app.domain.events.schemas import EventCreate, EventDetail, EventWrite
 
 
 def _a_saturday_ahead() -> str:
@@ -84,6 +84,18 @@ EventBody = Annotated[
         title="Event",
         description="Timestamps without an offset are local time in the event's `timezone`.",
         examples=[Example(summary="A beach clean-up in Santos", value=NEW_EVENT)],
+    ),
+]
+NewEventBody = Annotated[
+    EventCreate,
+    Body(
+        title="New event",
+        description="Timestamps without an offset are local time in the event's `timezone`. `spot`: the open dirty "
+        "spot this mutirão will clean.",
+        examples=[
+            Example(summary="A beach clean-up in Santos", value=NEW_EVENT),
+            Example(summary="A clean-up of a reported dirty spot", value={**NEW_EVENT, "spot": 42}),
+        ],
     ),
 ]
 EVENT_RESPONSE = ResponseSpec(

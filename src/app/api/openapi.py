@@ -177,7 +177,7 @@ def _document_optional_bodies(document: OpenAPI) -> None:
 
 # The text rules the event service checks itself (so that they answer with their own problem codes: `too_short`,
 # `too_long`, `state_invalid`, `timezone_invalid`), written into the bodies' schemas for clients to know.
-EVENT_BODIES = ("EventWrite", "EventPatch")
+EVENT_BODIES = ("EventWrite", "EventCreate", "EventPatch")
 EVENT_FIELD_RULES: dict[str, dict[str, object]] = {
     **{field: {"max_length": limit} for field, limit in TEXT_LIMITS.items()},
     "title": {"min_length": TITLE_MIN_LENGTH, "max_length": TEXT_LIMITS["title"]},

@@ -29,6 +29,7 @@ from app.domain.participation.services import ParticipationService
 from app.domain.photos.pictures import PictureService
 from app.domain.photos.storage import LocalMediaStorage
 from app.domain.resources.services import ResourceService
+from app.domain.spots import lifecycle as spot_lifecycle
 from app.domain.time import utcnow
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ class PrivacyService:
         await self._let_go_of_what_is_ahead(user, now)
         # Drafts were never shown to anyone.
         await self.session.execute(delete(Event).where(Event.organizer_id == user.id, Event.status == "draft"))
+        await spot_lifecycle.release_orphans(self.session)
         await self.session.execute(
             update(EventParticipant)
             .where(EventParticipant.user_id == user.id)

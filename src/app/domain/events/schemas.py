@@ -75,6 +75,14 @@ class EventWrite(msgspec.Struct, kw_only=True):
     organization: Id | None = None
 
 
+class EventCreate(EventWrite, kw_only=True):
+    """POST body: an event, possibly made from a dirty spot."""
+
+    # An open dirty spot (GET /api/spots/) this mutirão will clean: it shows `scheduled` with a link to the
+    # event, and `cleaned` once the event's report is filed. Only when creating; PUT ignores it.
+    spot: Id | None = None
+
+
 class EventPatch(PatchBody):
     """PATCH body: absent fields keep their value; `null` clears the nullable ones."""
 

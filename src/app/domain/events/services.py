@@ -21,6 +21,7 @@ from app.domain.notifications.notices import queue_notice
 from app.domain.organizations.models import Organization, OrganizationMember
 from app.domain.participation.services import ParticipationService
 from app.domain.places import is_state
+from app.domain.spots import lifecycle as spot_lifecycle
 from app.domain.time import localize, utcnow
 
 TITLE_MIN_LENGTH = 3
@@ -84,7 +85,8 @@ class EventService:
             raise NotFound("event_not_found")
         return await require_manager(self.session, event, user)
 
-    async def create(self, data: EventWrite, organizer: User) -> Event:
+    async def create(self, data: EventWrite, organizer: User, *, spot_id: int | None = None) -> Event:
+        """`spot_id`: the event is made from that dirty spot, which must be open (it becomes `scheduled`)."""
         values = _normalised(_fields_of(data), data.timezone)
         now = utcnow()
         errors = await self._problems(values)
@@ -93,10 +95,13 @@ class EventService:
         if errors:
             raise ValidationFailed(errors)
         await self._check_organization(values["organization_id"], organizer)
+        spot = None if spot_id is None else await spot_lifecycle.claim(self.session, spot_id)
         event = Event(organizer_id=organizer.id, **values)
         event.search_text = search_text(event.title, event.description, event.city)
         self.session.add(event)
         await self.session.flush()
+        if spot is not None:
+            await spot_lifecycle.schedule(self.session, spot, event)
         if event.status == "published":
             await queue_new_event_notices(self.session, event.id)
         return event
@@ -151,6 +156,7 @@ class EventService:
         event.updated_at = utcnow()
         await self.session.flush()
         await queue_new_event_notices(self.session, event.id)
+        await spot_lifecycle.published(self.session, event.id)
         return event
 
     async def cancel(self, event_id: int, user: User) -> Event:
@@ -160,6 +166,7 @@ class EventService:
         event.status = "cancelled"
         event.updated_at = utcnow()
         await self.session.flush()
+        await spot_lifecycle.released(self.session, event.id)
         if _has_participants(event):
             await queue_notice(self.session, "event_cancelled", event_id=event.id)
         return event
@@ -174,9 +181,11 @@ class EventService:
                 event.status = "cancelled"
                 event.updated_at = utcnow()
                 await queue_notice(self.session, "event_cancelled", event_id=event.id)
+                await spot_lifecycle.released(self.session, event.id)
             await self.session.flush()
             return event
         await self.session.execute(delete(Event).where(Event.id == event.id))
+        await spot_lifecycle.release_orphans(self.session)
         return None
 
     async def _check_organization(self, organization_id: int | None, user: User) -> None:
@@ -273,7 +282,8 @@ MAX_CO_ORGANIZERS = 20
 
 
 def _fields_of(data: EventWrite) -> dict[str, Any]:
-    values = {field: getattr(data, field) for field in data.__struct_fields__}
+    """The event's columns: a body's other fields (`EventCreate.spot`) are actions, not columns."""
+    values = {field: getattr(data, field) for field in EventWrite.__struct_fields__}
     values["category_id"] = values.pop("category")
     values["organization_id"] = values.pop("organization")
     return values

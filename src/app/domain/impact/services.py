@@ -24,6 +24,7 @@ from app.domain.impact.schemas import ReportWrite
 from app.domain.jobs import defer_job
 from app.domain.notifications.notices import BADGE_EARNED, queue_notice
 from app.domain.participation.models import EventParticipant
+from app.domain.spots import lifecycle as spot_lifecycle
 from app.domain.time import utcnow
 
 # Events that took place: drafts never did, cancelled ones did not.
@@ -76,6 +77,7 @@ class ReportService:
         self.session.add(report)
         await self.session.flush()
         await self._queue_statistics(report)
+        await spot_lifecycle.cleaned(self.session, event.id)
         return report
 
     async def replace(self, event_id: int, data: ReportWrite, user: User) -> EventReport:

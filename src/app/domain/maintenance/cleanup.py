@@ -19,6 +19,7 @@ from app.domain.events.models import Event
 from app.domain.impact.models import EventReport
 from app.domain.notifications.models import notice_deliveries
 from app.domain.participation.models import EventParticipant
+from app.domain.spots import lifecycle as spot_lifecycle
 
 CLEANUP_AT = dt.time(2, 0)
 STALE_DRAFT_AGE = dt.timedelta(days=30)
@@ -69,6 +70,7 @@ async def cleanup_expired(session: AsyncSession, *, now: dt.datetime) -> Cleanup
             ~exists(select(1).where(EventReport.event_id == Event.id)),
         )
     )
+    await spot_lifecycle.release_orphans(session)
     tokens = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
     records = await session.execute(
         delete(notice_deliveries).where(notice_deliveries.c.sent_at < now - NOTICE_RECORDS_KEPT)

@@ -37,8 +37,11 @@ PERSONAL_KINDS = {
 }
 # To everyone whose participation is active (confirmed, pending, waitlisted) when the email goes.
 EVENT_WIDE_KINDS = ("event_changed", "event_cancelled")
+# To the people who reported or confirmed a dirty spot (named by the notice), about the mutirão that cleans it;
+# sent only while that event is public, and published (`spot_scheduled`) or held (`spot_cleaned`).
+SPOT_NOTICES = {"spot_scheduled": ("published",), "spot_cleaned": ("published", "completed")}
 BADGE_EARNED = "badge_earned"
-NOTICE_KINDS = (*PERSONAL_KINDS, *EVENT_WIDE_KINDS, BADGE_EARNED)
+NOTICE_KINDS = (*PERSONAL_KINDS, *EVENT_WIDE_KINDS, *SPOT_NOTICES, BADGE_EARNED)
 
 # Messages per SMTP connection: servers commonly cap a session at about a hundred.
 MESSAGES_PER_CONNECTION = 100
@@ -118,11 +121,14 @@ async def _subject_of(
             logger.warning("badge_earned notice for unknown badge %r: nothing sent", badge_code)
         return badge
     event = None if event_id is None else await session.get(Event, event_id)
+    if event is None:
+        return None
+    if kind in SPOT_NOTICES:
+        # Its people are not the event's: they may follow the link only to a public event.
+        return event if event.is_public and event.status in SPOT_NOTICES[kind] else None
     # A notice about a live event is pointless once it is cancelled (its own notice says so).
     expected = "cancelled" if kind == "event_cancelled" else "published"
-    if event is None or event.status != expected:
-        return None
-    return event
+    return event if event.status == expected else None
 
 
 async def _recipients(
@@ -140,7 +146,7 @@ async def _recipients(
     )
     if user_ids is not None:
         statement = statement.where(User.id.in_(user_ids))
-    if kind != BADGE_EARNED:
+    if kind in PERSONAL_KINDS or kind in EVENT_WIDE_KINDS:
         statuses = (PERSONAL_KINDS[kind],) if kind in PERSONAL_KINDS else ACTIVE_STATUSES
         statement = statement.where(
             User.id.in_(

@@ -25,6 +25,8 @@ PREFERENCE_OF_KIND = {
     "promoted": EVENT_UPDATES,
     "event_changed": EVENT_UPDATES,
     "event_cancelled": EVENT_UPDATES,
+    "spot_scheduled": EVENT_UPDATES,
+    "spot_cleaned": EVENT_UPDATES,
     "reminder": EVENT_REMINDERS,
     "badge_earned": BADGE_EARNED,
 }

@@ -173,6 +173,26 @@ EVENT_NOTICES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("Mutirão cancelado: {title}", "O mutirão {title} foi cancelado pela organização. Obrigado pelo interesse!"),
         ("Cancelled: {title}", "{title} was cancelled by the organizer. Thank you for your interest!"),
     ),
+    "spot_scheduled": (
+        (
+            "Mutirão marcado no ponto que você indicou: {title}",
+            "Vai ter mutirão no ponto de sujeira que você relatou ou confirmou: {title}. Que tal participar?",
+        ),
+        (
+            "A mutirão is planned at the spot you reported: {title}",
+            "A mutirão will clean up the dirty spot you reported or confirmed: {title}. Why not join in?",
+        ),
+    ),
+    "spot_cleaned": (
+        (
+            "Ponto limpo: {title}",
+            "O ponto de sujeira que você relatou ou confirmou foi limpo no mutirão {title}. Obrigado por avisar!",
+        ),
+        (
+            "Spot cleaned up: {title}",
+            "The dirty spot you reported or confirmed was cleaned up at {title}. Thank you for letting us know!",
+        ),
+    ),
     "reminder": (
         ("Lembrete: {title} começa em breve", "Falta pouco para o mutirão {title}. Contamos com você!"),
         ("Reminder: {title} is coming up", "{title} is almost here. We're counting on you!"),

@@ -48,7 +48,8 @@ class SpotRead(msgspec.Struct, kw_only=True):
     status: str
     confirmations_count: int
     reported_by: str
-    # The mutirão planned for it (`scheduled`), or that cleaned it (`cleaned`).
+    # The mutirão planned for it (`scheduled`), or that cleaned it (`cleaned`): shown once that event is public and
+    # published (a draft's or a private event's spot is `scheduled` with no event, except to its organizer).
     event: int | None
     event_url: str | None
     created_at: dt.datetime

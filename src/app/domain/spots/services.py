@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.models import User, display_name
 from app.domain.errors import Conflict, NotFound, PermissionDenied
+from app.domain.events.models import LISTED_STATUSES, Event
 from app.domain.events.queries import EARTH_RADIUS_KM, Circle, bounding_box
 from app.domain.photos.images import clean_photo
 from app.domain.photos.models import EventPhoto
@@ -186,15 +187,15 @@ class SpotService:
         rows = (await self.session.execute(self._listing(viewer).where(Spot.id == spot_id))).tuples().all()
         if not rows:
             raise NotFound("spot_not_found")
-        spot, *names = rows[0]
+        spot, first_name, last_name, username, event_shown = rows[0]
         photos = await self.session.scalars(
             select(SpotPhoto).where(SpotPhoto.spot_id == spot.id).order_by(SpotPhoto.created_at, SpotPhoto.id)
         )
-        answer = self._read(spot, display_name(*names))
+        answer = self._read(spot, display_name(first_name, last_name, username), event_shown)
         answer.photos = [
             SpotPhotoRead(id=p.id, photo=self.storage.url(p.photo), created_at=p.created_at) for p in photos
         ]
-        if spot.status == "cleaned" and spot.event_id is not None:
+        if spot.status == "cleaned" and event_shown:
             after = await self.session.scalars(
                 select(EventPhoto)
                 .where(EventPhoto.event_id == spot.event_id, EventPhoto.is_after)
@@ -217,14 +218,29 @@ class SpotService:
         if limit is not None:
             statement = statement.limit(limit)
         rows = await self.session.execute(statement)
-        return int(count or 0), [self._read(spot, display_name(*names)) for spot, *names in rows.tuples()]
+        return int(count or 0), [
+            self._read(spot, display_name(first_name, last_name, username), event_shown)
+            for spot, first_name, last_name, username, event_shown in rows.tuples()
+        ]
 
-    def _listing(self, viewer: User | None) -> Select[tuple[Spot, str, str, str]]:
+    def _listing(self, viewer: User | None) -> Select[tuple[Spot, str, str, str, bool]]:
         return (
-            select(Spot, User.first_name, User.last_name, User.username)
+            select(Spot, User.first_name, User.last_name, User.username, self._event_shown_to(viewer))
             .join(User, User.id == Spot.reporter_id)
+            .outerjoin(Event, Event.id == Spot.event_id)
             .where(self._visible_to(viewer))
         )
+
+    @staticmethod
+    def _event_shown_to(viewer: User | None) -> ColumnElement[bool]:
+        """The spot links to its mutirão once the event is listed (a draft or a private event stays unnamed), and
+        always for its organizer and staff."""
+        listed = and_(Event.is_public, Event.status.in_(LISTED_STATUSES))
+        if viewer is not None and viewer.is_staff:
+            return Event.id.is_not(None)
+        if viewer is not None:
+            listed = or_(listed, Event.organizer_id == viewer.id)
+        return func.coalesce(listed, False)
 
     @staticmethod
     def _visible_to(viewer: User | None) -> ColumnElement[bool]:
@@ -256,7 +272,8 @@ class SpotService:
             raise NotFound("spot_not_found")
         return spot
 
-    def _read(self, spot: Spot, reported_by: str) -> SpotRead:
+    def _read(self, spot: Spot, reported_by: str, event_shown: bool) -> SpotRead:
+        event_id = spot.event_id if event_shown else None
         return SpotRead(
             id=spot.id,
             latitude=spot.latitude,
@@ -267,8 +284,8 @@ class SpotService:
             status=spot.status,
             confirmations_count=spot.confirmations_count,
             reported_by=reported_by,
-            event=spot.event_id,
-            event_url=self.event_url(spot.event_id) if spot.event_id is not None else None,
+            event=event_id,
+            event_url=self.event_url(event_id) if event_id is not None else None,
             created_at=spot.created_at,
             updated_at=spot.updated_at,
         )
