@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import anyio
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import text
 
 from app.domain.accounts.privacy import SECTIONS
+from tests.support.concurrency import concurrent_client
 from tests.support.factories import DEFAULT_PASSWORD, Factory
 
 EXPORT = "/api/users/export/"
@@ -250,7 +254,94 @@ def test_an_organizer_of_an_event_still_ahead_cancels_it_before_erasing(
     assert client.get(f"/api/events/{event_id}/").json()["organizer_name"] == "Usuário removido"
 
 
+def test_the_only_owner_of_an_organization_hands_it_over_before_erasing(
+    client: TestClient[Litestar], factory: Factory
+) -> None:
+    ana, bia = factory.user("ana"), factory.user("bia")
+    organization = factory.organization(owner=ana, organizer=bia)
+    refused = client.post(ERASE, json={"password": DEFAULT_PASSWORD}, headers=factory.auth(ana))
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "owns_organizations"
+    assert factory.scalar("SELECT is_active FROM users WHERE id = :u", u=ana) is True
+    assert factory.count("organization_members", "user_id = :u", u=ana) == 1
+
+    promoted = client.patch(
+        f"/api/organizations/{organization}/members/{bia}/", json={"role": "owner"}, headers=factory.auth(ana)
+    )
+    assert promoted.status_code == 200, promoted.text
+    assert client.post(ERASE, json={"password": DEFAULT_PASSWORD}, headers=factory.auth(ana)).status_code == 204
+    members = factory.execute(
+        "SELECT user_id, role FROM organization_members WHERE organization_id = :o", o=organization
+    ).all()
+    assert [tuple(member) for member in members] == [(bia, "owner")]
+
+
+def test_an_erased_account_leaves_its_organizations_follows_and_invitations(
+    client: TestClient[Litestar], factory: Factory
+) -> None:
+    ana, owner = factory.user("ana"), factory.user("owner")
+    member_of = factory.organization("Coletivo Maré Limpa", owner=owner, admin=ana)
+    followed = factory.organization("Amigos do Rio", owner=owner)
+    invited_to = factory.organization("Verde Vivo", owner=owner)
+    assert client.post(f"/api/organizations/{followed}/follow/", headers=factory.auth(ana)).status_code in (200, 204)
+    for username in ("ana", "outra"):
+        if username == "outra":
+            factory.user("outra")
+        sent = client.post(
+            f"/api/organizations/{invited_to}/invitations/",
+            json={"username": username, "role": "organizer"},
+            headers=factory.auth(owner),
+        )
+        assert sent.status_code == 201, sent.text
+    email = factory.scalar("SELECT email FROM users WHERE id = :u", u=ana)
+
+    assert client.post(ERASE, json={"password": DEFAULT_PASSWORD}, headers=factory.auth(ana)).status_code == 204
+    assert factory.count("organization_members", "user_id = :u", u=ana) == 0
+    assert factory.count("organization_members", "organization_id = :o", o=member_of) == 1
+    assert factory.count("organization_followers", "user_id = :u", u=ana) == 0
+    assert factory.count("organization_invitations", "user_id = :u OR lower(email) = lower(:e)", u=ana, e=email) == 0
+    assert factory.count("organization_invitations") == 1  # the other person's
+
+
+def test_an_erased_co_organizer_leaves_the_teams_of_events_ahead_and_stays_on_past_ones(
+    client: TestClient[Litestar], factory: Factory
+) -> None:
+    org, ana = factory.user("org"), factory.user("ana")
+    ahead = factory.event(org)
+    past = factory.event(org, starts_in=dt.timedelta(days=-3))
+    for event_id in (ahead, past):
+        factory.execute(
+            "INSERT INTO event_co_organizers (event_id, user_id, added_by_id) VALUES (:e, :u, :o)",
+            e=event_id,
+            u=ana,
+            o=org,
+        )
+    assert client.post(ERASE, json={"password": DEFAULT_PASSWORD}, headers=factory.auth(ana)).status_code == 204
+    assert client.get(f"/api/events/{ahead}/co-organizers/").json() == []
+    [kept] = client.get(f"/api/events/{past}/co-organizers/").json()
+    assert kept["name"] == "Usuário removido"
+
+
 # --- erasure under concurrency ----------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_two_owners_erasing_their_accounts_at_once_leave_their_organization_one_owner(
+    app: Litestar, factory: Factory
+) -> None:
+    ana, bia = factory.user("ana"), factory.user("bia")
+    organization = factory.organization(owner=ana)
+    factory.member(organization, bia, "owner")
+    async with concurrent_client(app) as client:
+        with anyio.fail_after(30):
+            answers = await asyncio.gather(
+                *(
+                    client.post(ERASE, json={"password": DEFAULT_PASSWORD}, headers=factory.auth(user))
+                    for user in (ana, bia)
+                )
+            )
+    assert sorted(answer.status_code for answer in answers) == [204, 409], [answer.text for answer in answers]
+    assert factory.count("organization_members", "organization_id = :o AND role = 'owner'", o=organization) == 1
 
 
 def test_a_double_submitted_erasure_erases_once(client: TestClient[Litestar], factory: Factory) -> None:

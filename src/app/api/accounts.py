@@ -270,7 +270,12 @@ class UserController(Controller):
         summary="Erase the caller's account (LGPD)",
         status_code=204,
         security=BEARER,
-        responses=problems(400, 401, 409, s409="The caller organizes a published event that has not ended"),
+        responses=problems(
+            400,
+            401,
+            409,
+            s409="The caller organizes a published event that has not ended, or is an organization's only owner",
+        ),
     )
     async def delete_account(
         self,
@@ -282,5 +287,7 @@ class UserController(Controller):
         account can no longer log in (every session ends). Places and pledges on events that have not started are
         given up (the waitlist moves up). What already happened stays, under "Usuário removido": past
         participations and check-ins, comments, verified hours, reports. An organizer of a published event that has
-        not ended cancels it first (409)."""
+        not ended cancels it first (409 `organizes_upcoming_events`); an organization's only owner makes another
+        member an owner, or deletes the organization, first (409 `owns_organizations`). The account leaves every
+        other organization and stops following any."""
         await privacy.erase(current_user, data)

@@ -100,6 +100,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Você organiza eventos publicados que ainda não terminaram: cancele-os antes de excluir a conta.",
         "You organize published events that have not ended: cancel them before deleting the account.",
     ),
+    "owns_organizations": (
+        "Você é o único proprietário de uma organização: nomeie outro proprietário ou exclua a organização antes de "
+        "excluir a conta.",
+        "You are the only owner of an organization: make another member an owner, or delete the organization, "
+        "before deleting the account.",
+    ),
     "password_changed": ("Senha alterada com sucesso.", "Password changed successfully."),
     "invalid_credentials": (
         "Nenhuma conta ativa encontrada com as credenciais fornecidas.",

@@ -22,8 +22,9 @@ from app.domain.accounts.schemas import ErasureRequest
 from app.domain.accounts.services import lock_active_account
 from app.domain.certificates.models import Certificate
 from app.domain.errors import Conflict, ValidationFailed
-from app.domain.events.models import Event
+from app.domain.events.models import Event, event_co_organizers
 from app.domain.impact.services import StatisticsService
+from app.domain.organizations.services import OrganizationService
 from app.domain.participation.models import ACTIVE_STATUSES, EventParticipant
 from app.domain.participation.services import ParticipationService
 from app.domain.photos.pictures import PictureService
@@ -143,6 +144,7 @@ class PrivacyService:
             select(Event.id).where(Event.organizer_id == user.id, Event.status == "published", Event.end_date > now)
         ):
             raise Conflict("organizes_upcoming_events")
+        await OrganizationService(self.session).let_go_of(user)
         await self._let_go_of_what_is_ahead(user, now)
         # Drafts were never shown to anyone.
         await self.session.execute(delete(Event).where(Event.organizer_id == user.id, Event.status == "draft"))
@@ -166,7 +168,8 @@ class PrivacyService:
         logger.info("Account %s erased at its owner's request", user.id)
 
     async def _let_go_of_what_is_ahead(self, user: User, now: dt.datetime) -> None:
-        """Pledges and spots on events that have not started go back, through the rules of a withdrawal and a leave."""
+        """Pledges and places on events that have not started go back, through the rules of a withdrawal and a
+        leave; so does a place on the team of an event that has not ended."""
         await ResourceService(self.session).withdraw_pledges(user.id, of_events_starting_after=now)
         joined = await self.session.scalars(
             select(EventParticipant.event_id)
@@ -182,6 +185,13 @@ class PrivacyService:
         participations = ParticipationService(self.session)
         for event_id in joined.all():
             await participations.leave(event_id, user)
+        # Teams of events still ahead lose the account; those of past events keep it, like their other history.
+        await self.session.execute(
+            delete(event_co_organizers).where(
+                event_co_organizers.c.user_id == user.id,
+                event_co_organizers.c.event_id.in_(select(Event.id).where(Event.end_date > now)),
+            )
+        )
 
 
 def _anonymise(user: User, now: dt.datetime) -> None:

@@ -171,6 +171,28 @@ class OrganizationService:
             await self._keep_an_owner(organization.id)
         await self.session.execute(delete(OrganizationMember).where(OrganizationMember.id == member.id))
 
+    async def let_go_of(self, user: User) -> None:
+        """An account being erased leaves its organizations and stops following any; the invitations addressed to
+        it go too (they hold its email). Refused while it is the last owner of one (409 `owns_organizations`):
+        another member is made owner, or the organization deleted, first."""
+        memberships = await self.session.execute(
+            select(OrganizationMember.organization_id, OrganizationMember.role)
+            .where(OrganizationMember.user_id == user.id)
+            .order_by(OrganizationMember.organization_id)  # one locking order for everyone
+        )
+        for organization_id, role in memberships.tuples().all():
+            await self._locked(organization_id)
+            if role == "owner":
+                await self._keep_an_owner(organization_id, refusal="owns_organizations")
+        await self.session.execute(delete(OrganizationMember).where(OrganizationMember.user_id == user.id))
+        await self.session.execute(delete(organization_followers).where(organization_followers.c.user_id == user.id))
+        await self.session.execute(
+            delete(OrganizationInvitation).where(
+                (OrganizationInvitation.user_id == user.id)
+                | (func.lower(OrganizationInvitation.email) == user.email.lower())
+            )
+        )
+
     async def _member(self, organization_id: int, user_id: int) -> OrganizationMember:
         member = await self.session.scalar(
             select(OrganizationMember)
@@ -191,7 +213,7 @@ class OrganizationService:
         if max(RANK[current], RANK[wanted]) > rank:
             raise PermissionDenied("owners_only_for_owners")
 
-    async def _keep_an_owner(self, organization_id: int) -> None:
+    async def _keep_an_owner(self, organization_id: int, *, refusal: str = "last_owner") -> None:
         """Called with the organization's row locked: the count cannot change under us."""
         owners = await self.session.scalar(
             select(func.count()).where(
@@ -199,7 +221,7 @@ class OrganizationService:
             )
         )
         if (owners or 0) <= 1:
-            raise Conflict("last_owner")
+            raise Conflict(refusal)
 
     # --- invitations ---
 
