@@ -48,6 +48,11 @@ def test_every_filter_narrows_the_list(client: TestClient[Litestar], factory: Fa
     assert listed("city=santos") == {santos, past}
     assert listed("state=rj") == {rio}
     assert listed(f"organizer={bia}") == {rio, cancelled}
+    collective = factory.organization(owner=ana)
+    factory.execute("UPDATE events SET organization_id = :o WHERE id IN (:a, :b)", o=collective, a=santos, b=past)
+    assert listed(f"organization={collective}") == {santos, past}
+    assert listed(f"organization={collective}&city=santos&status=completed") == {past}
+    assert listed("organization=999999") == set()
     assert listed("has_spots=false") == {santos}
     assert listed("has_spots=true") == {rio, past, cancelled}
     in_15_days = (dt.datetime.now(dt.UTC) + dt.timedelta(days=15)).strftime("%Y-%m-%dT%H:%M:%S")
@@ -124,6 +129,11 @@ def test_the_envelope_keeps_the_filters_in_absolute_links(client: TestClient[Lit
         "ordering=price",
         "status=finished",
         "organizer=not-a-uuid",
+        "organizer=0",
+        "organization=0",
+        "organization=-3",
+        "organization=99999999999999999999",
+        "organization=abc",
         "start_after=yesterday",
         "has_spots=maybe",
         "latitude=91&longitude=0",

@@ -32,7 +32,7 @@ from app.api.dependencies import (
 from app.api.examples import EVENT_RESPONSE, EventBody, NewEventBody
 from app.api.openapi import BEARER, problems
 from app.api.pagination import DEFAULT_PAGE_SIZE, LimitAlias, OptionalPageSize, PageNumber, Window
-from app.api.params import PathId
+from app.api.params import OptionalQueryId, PathId
 from app.api.read_routing import routing_of
 from app.config.settings import Settings
 from app.domain.accounts.models import User
@@ -53,7 +53,7 @@ from app.domain.events.schemas import (
 )
 from app.domain.events.search import search_query
 from app.domain.events.services import EventService
-from app.domain.ids import Id, parse_id
+from app.domain.ids import parse_id
 from app.domain.participation.models import EventParticipant
 from app.domain.participation.queries import ParticipationQueries
 from app.domain.participation.schemas import (
@@ -188,7 +188,8 @@ class EventController(Controller):
         state_code: Annotated[str | None, QueryParameter(name="state", max_length=2, description="UF, e.g. SP")] = None,
         start_after: FromQuery[dt.datetime | None] = None,
         start_before: FromQuery[dt.datetime | None] = None,
-        organizer: FromQuery[Id | None] = None,
+        organizer: OptionalQueryId = None,
+        organization: OptionalQueryId = None,
         has_spots: FromQuery[bool | None] = None,
         latitude: LatitudeParam = None,
         longitude: LongitudeParam = None,
@@ -219,6 +220,7 @@ class EventController(Controller):
             start_after=localize(start_after, settings.app_timezone) if start_after else None,
             start_before=localize(start_before, settings.app_timezone) if start_before else None,
             organizer=organizer,
+            organization=organization,
             has_spots=has_spots,
             search=search_query(search) if search else None,
             circle=Circle(latitude, longitude, radius or DEFAULT_RADIUS_KM)

@@ -149,6 +149,7 @@ class EventFilters(msgspec.Struct, frozen=True, kw_only=True):
     start_after: dt.datetime | None = None
     start_before: dt.datetime | None = None
     organizer: int | None = None
+    organization: int | None = None
     has_spots: bool | None = None
     search: str | None = None  # a tsquery (see search.search_query)
     circle: Circle | None = None
@@ -251,8 +252,13 @@ def _within(sql: _Sql, circle: Circle) -> str:
 
 
 def _filters(sql: _Sql, filters: EventFilters) -> None:
-    if filters.category_id is not None:
-        sql.where(f"e.category_id = {sql.param(filters.category_id)}")
+    for column, id_ in (
+        ("e.category_id", filters.category_id),
+        ("e.organizer_id", filters.organizer),
+        ("e.organization_id", filters.organization),
+    ):
+        if id_ is not None:
+            sql.where(f"{column} = {sql.param(id_)}")
     if filters.category_name is not None:
         sql.where(f"lower(c.name) = lower({sql.param(filters.category_name)})")
     if filters.status is not None:
@@ -265,8 +271,6 @@ def _filters(sql: _Sql, filters: EventFilters) -> None:
         sql.where(f"e.start_date >= {sql.param(filters.start_after)}")
     if filters.start_before is not None:
         sql.where(f"e.start_date <= {sql.param(filters.start_before)}")
-    if filters.organizer is not None:
-        sql.where(f"e.organizer_id = {sql.param(filters.organizer)}")
     if filters.has_spots is True:
         sql.where("e.participants_count < e.max_participants")
     elif filters.has_spots is False:
