@@ -144,8 +144,17 @@ def test_a_stopped_replica_is_skipped_without_an_error_and_used_again_when_it_re
 ) -> None:
     organizer = factory.user("organizadora")
     event_id = factory.event(organizer, title="Limpeza do rio")
+    spot_id = factory.scalar(
+        "INSERT INTO spots (reporter_id, latitude, longitude, description, kind, size, status, confirmations_count,"
+        " created_at, updated_at) VALUES (:u, -23.97, -46.33, '', 'trash', 'small', 'open', 0, now(), now())"
+        " RETURNING id",
+        u=organizer,
+    )
     pair.wait_until_replayed()
     public_reads = [
+        "/api/spots/",
+        f"/api/spots/{spot_id}/",
+        "/api/spots.geojson",
         "/api/events/",
         f"/api/events/{event_id}/",
         f"/api/events/{event_id}/stats/",
@@ -173,6 +182,32 @@ def test_a_stopped_replica_is_skipped_without_an_error_and_used_again_when_it_re
     for path in public_reads:
         assert client.get(path).status_code == 200, path
     assert reads(client, "replica", "healthy") == served + len(public_reads)
+
+
+def test_a_reported_spot_is_read_from_the_replica_by_others_and_at_once_by_its_reporter(
+    client: TestClient[Litestar], factory: Factory, pair: ReplicatedPostgres
+) -> None:
+    ana = factory.user("ana")
+    pair.pause_replay()
+    try:
+        reported = client.post(
+            "/api/spots/",
+            json={"latitude": -23.97, "longitude": -46.33, "kind": "trash"},
+            headers=factory.auth(ana),
+        )
+        assert reported.status_code == 201, reported.text
+        spot_id = reported.json()["id"]
+        # The replica has not replayed it: the anonymous map and list, read there, do not have it yet.
+        assert client.get("/api/spots/").json()["count"] == 0
+        assert client.get("/api/spots.geojson").json()["features"] == []
+        assert client.get(f"/api/spots/{spot_id}/").status_code == 404
+        # Its reporter reads their own write from the primary.
+        assert client.get("/api/spots/", headers=factory.auth(ana)).json()["count"] == 1
+        assert client.get(f"/api/spots/{spot_id}/", headers=factory.auth(ana)).status_code == 200
+    finally:
+        pair.resume_replay()
+    pair.wait_until_replayed()
+    assert client.get("/api/spots/").json()["count"] == 1
 
 
 def test_a_caller_reads_their_own_writes_while_others_read_the_replica(

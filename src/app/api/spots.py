@@ -14,7 +14,7 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.dependencies import provide_current_user, provide_optional_user
+from app.api.dependencies import provide_current_user, provide_optional_user, public_session_read
 from app.api.events import LatitudeParam, LongitudeParam, OptionalRadius
 from app.api.openapi import BEARER, problems
 from app.api.pagination import LimitAlias, OptionalPageSize, PageNumber, Window
@@ -174,7 +174,11 @@ class SpotController(Controller):
         own). `bbox` and `latitude`+`longitude`+`radius` (km, default 10) narrow to an area."""
         filters = _filters(status, kind, bbox, latitude, longitude, radius)
         window = Window(page, page_size, limit)
-        count, results = await spots.page(filters, viewer, offset=window.offset, limit=window.size)
+
+        async def read(session: AsyncSession) -> tuple[int, list[SpotRead]]:
+            return await spots.reading_from(session).page(filters, viewer, offset=window.offset, limit=window.size)
+
+        count, results = await public_session_read(request, spots.session, read)
         next_link, previous_link = window.links(request, count)
         return SpotPage(count=count, next=next_link, previous=previous_link, results=results)
 
@@ -187,6 +191,7 @@ class SpotController(Controller):
     )
     async def spots_geojson(
         self,
+        request: Request[Any, Any, Any],
         spots: NamedDependency[SpotService],
         viewer: NamedDependency[User | None],
         status: FromQuery[SpotStatus | None] = None,
@@ -199,16 +204,28 @@ class SpotController(Controller):
         """For Leaflet and MapLibre as is: points in [longitude, latitude] order; `properties` hold id, kind,
         status, size, confirmations and the event's link. The list's filters; at most 2000 spots, newest first."""
         filters = _filters(status, kind, bbox, latitude, longitude, radius)
-        _, found = await spots.page(filters, viewer, offset=0, limit=MAP_LIMIT)
+
+        async def read(session: AsyncSession) -> tuple[int, list[SpotRead]]:
+            return await spots.reading_from(session).page(filters, viewer, offset=0, limit=MAP_LIMIT)
+
+        _, found = await public_session_read(request, spots.session, read)
         collection = SpotCollection(features=[_feature(spot) for spot in found])
         return Response(collection, media_type=GEOJSON)
 
     @get("/spots/{spot_id:int}/", operation_id="getSpot", summary="A dirty spot", responses=problems(400, 401, 404))
     async def get_spot(
-        self, spot_id: PathId, spots: NamedDependency[SpotService], viewer: NamedDependency[User | None]
+        self,
+        request: Request[Any, Any, Any],
+        spot_id: PathId,
+        spots: NamedDependency[SpotService],
+        viewer: NamedDependency[User | None],
     ) -> SpotRead:
         """With its photos and, once cleaned, the `after` photos of the mutirão that cleaned it."""
-        return await spots.read(spot_id, viewer)
+
+        async def read(session: AsyncSession) -> SpotRead:
+            return await spots.reading_from(session).read(spot_id, viewer)
+
+        return await public_session_read(request, spots.session, read)
 
     @post(
         "/spots/{spot_id:int}/photos/",

@@ -87,6 +87,10 @@ class SpotService:
         self.storage = storage
         self.event_url = event_url  # event id -> its public URL
 
+    def reading_from(self, session: AsyncSession) -> SpotService:
+        """The same service reading through another session (the read replica's)."""
+        return SpotService(session, self.storage, self.event_url)
+
     # --- reports ---
 
     async def report(self, data: SpotWrite, user: User) -> tuple[SpotRead, bool]:
