@@ -206,6 +206,41 @@ def test_each_grouped_figure_is_the_sum_of_the_event_rows(
     assert sum(int(row["events"]) for row in grouped) == 9
 
 
+def test_year_state_and_city_narrow_every_dataset_and_name_the_file(
+    client: TestClient[Litestar], factory: Factory
+) -> None:
+    organizer = factory.user("org")
+    santos_now = past_event(factory, organizer, city="Santos", state="SP", at=SANTOS)
+    santos_before = past_event(factory, organizer, days_ago=400, city="Santos", state="SP", at=SANTOS)
+    rio_now = past_event(factory, organizer, city="Rio de Janeiro", state="RJ", at=RIO)
+    report(factory, santos_now, trash_collected_kg=12.5)
+    report(factory, santos_before, trash_collected_kg=30)
+    year = {row["event_id"]: row["date"][:4] for row in events_csv(client)}[str(santos_now)]
+    assert year != {row["event_id"]: row["date"][:4] for row in events_csv(client)}[str(santos_before)]
+
+    def ids(query: str) -> list[int]:
+        csv_ids = [int(row["event_id"]) for row in rows_of(get(client, f"/api/open-data/events.csv?{query}"))]
+        geojson = get(client, f"/api/open-data/events.geojson?{query}").json()["features"]
+        assert [feature["id"] for feature in geojson] == csv_ids
+        return csv_ids
+
+    assert ids(f"year={year}") == [santos_now, rio_now]
+    assert ids("state=sp") == [santos_now, santos_before]
+    assert ids(f"state=SP&city=SANTOS&year={year}") == [santos_now]
+    assert ids("city=Campinas") == []
+    assert ids("state=&city=") == [santos_now, santos_before, rio_now]  # empty: no limit
+    by_city = rows_of(get(client, f"/api/open-data/impact.csv?group=city&state=SP&year={year}"))
+    assert [(row["city"], row["events"], row["trash_collected_kg"]) for row in by_city] == [("Santos", "1", "12.5")]
+    answer = get(client, f"/api/open-data/impact.csv?group=month&state=SP&city=Santos&year={year}")
+    assert (
+        f'filename="mutiroes-impact-by-month-{year}-SP-santos-cc-by-4.0.csv"' in answer.headers["content-disposition"]
+    )
+    assert answer.headers["etag"] != get(client, "/api/open-data/impact.csv?group=month").headers["etag"]
+    for bad in ("year=1999", "year=abc", "state=XX", "state=SPX", f"city={'x' * 101}"):
+        refused = client.get(f"/api/open-data/events.csv?{bad}")
+        assert refused.status_code == 400, (bad, refused.text)
+
+
 def test_a_bad_group_is_a_400_problem_naming_the_parameter(client: TestClient[Litestar]) -> None:
     answer = client.get("/api/open-data/impact.csv?group=planet")
     assert answer.status_code == 400

@@ -37,6 +37,7 @@ from advanced_alchemy.alembic.commands import AlembicCommands
 
 from app.api.app import create_app
 from app.config.database import sqlalchemy_config
+from app.domain.open_data.datasets import Scope
 from app.domain.open_data.formats import csv_rows
 from app.domain.open_data.queries import OpenDataQueries
 from tests.support.database import LOCAL_SERVER, create_database, drop_database, unique_name
@@ -234,7 +235,7 @@ async def traced(database_url: str, data_dir: Path, paths: tuple[str, ...]) -> l
             tracemalloc.reset_peak()
             base = tracemalloc.get_traced_memory()[0]
             queries = OpenDataQueries(app.state.read_pool, chunk_size=10**9)
-            size = sum([len(csv_rows(rows)) async for rows in queries.event_chunks(dt.datetime.now(dt.UTC))])
+            size = sum([len(csv_rows(rows)) async for rows in queries.event_chunks(dt.datetime.now(dt.UTC), Scope())])
             found.append(("control: events.csv buffered whole", size, tracemalloc.get_traced_memory()[1] - base))
         finally:
             tracemalloc.stop()

@@ -15,23 +15,25 @@ attribution text and columns. A CSV carries nothing but its header row and data:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import ResponseHeader
 from litestar.openapi import ResponseSpec
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
 
 from app.api.cache import CACHE_HEADER, MAX_TTL_SECONDS, Entry, cache_of, digest
 from app.api.dependencies import read_pool_of
 from app.api.openapi import problems
 from app.config.settings import Settings
+from app.domain.errors import ValidationFailed
 from app.domain.open_data.catalogue import attribution, data_package
 from app.domain.open_data.datasets import (
     EVENT_COLUMNS,
     LICENSE_URL,
     Group,
+    Scope,
     events_description,
     impact_columns,
     impact_description,
@@ -46,6 +48,7 @@ from app.domain.open_data.formats import (
 )
 from app.domain.open_data.queries import OpenDataQueries
 from app.domain.open_data.schemas import DataPackage
+from app.domain.places import is_state
 from app.domain.time import utcnow
 
 CSV = "text/csv; charset=utf-8; header=present"
@@ -64,6 +67,12 @@ CACHING_HEADERS = [
     ),
 ]  # fmt: skip
 NOT_MODIFIED = ResponseSpec(None, description="Not modified: the `If-None-Match` ETag is current")
+Year = Annotated[int | None, QueryParameter(ge=2000, le=2100, description="Events whose local date is in this year")]
+# `state` names Litestar's application state in a handler's signature: the parameter is renamed.
+StateCode = Annotated[
+    str | None, QueryParameter(name="state", max_length=2, description="Events in this state (UF, e.g. SP)")
+]
+City = Annotated[str | None, QueryParameter(max_length=100, description="Events in this city (case-insensitive)")]
 GROUP_DESCRIPTION = "month (YYYY-MM of the events' date), city (state and city) or category"
 
 
@@ -91,11 +100,15 @@ class OpenDataController(Controller):
         response_headers=CACHING_HEADERS,
         responses={304: NOT_MODIFIED, **problems(429)},
     )
-    async def events_csv(self, request: Request[Any, Any, Any]) -> Response[str]:
+    async def events_csv(
+        self, request: Request[Any, Any, Any], year: Year = None, state_code: StateCode = None, city: City = None
+    ) -> Response[str]:
         def chunk(rows: Sequence[Sequence[Any]], first: bool) -> bytes:
             return csv_rows(rows)
 
-        return await _events(request, CSV, "mutiroes-events-cc-by-4.0.csv", csv_header(EVENT_COLUMNS), chunk, b"")
+        scope = _scope(year, state_code, city)
+        filename = f"mutiroes-events{scope.label}-cc-by-4.0.csv"
+        return await _events(request, scope, CSV, filename, csv_header(EVENT_COLUMNS), chunk, b"")
 
     @get(
         "/events.geojson",
@@ -108,14 +121,18 @@ class OpenDataController(Controller):
         response_headers=CACHING_HEADERS,
         responses={304: NOT_MODIFIED, **problems(429)},
     )
-    async def events_geojson(self, request: Request[Any, Any, Any]) -> Response[EventFeatureCollection]:
+    async def events_geojson(
+        self, request: Request[Any, Any, Any], year: Year = None, state_code: StateCode = None, city: City = None
+    ) -> Response[EventFeatureCollection]:
         settings: Settings = request.app.state.settings
+        scope = _scope(year, state_code, city)
 
         def chunk(rows: Sequence[Sequence[Any]], first: bool) -> bytes:
             return geojson_features(rows, first=first)
 
         opening = geojson_opening(attribution(settings.public_url))
-        return await _events(request, GEOJSON, "mutiroes-events-cc-by-4.0.geojson", opening, chunk, GEOJSON_CLOSING)
+        filename = f"mutiroes-events{scope.label}-cc-by-4.0.geojson"
+        return await _events(request, scope, GEOJSON, filename, opening, chunk, GEOJSON_CLOSING)
 
     @get(
         "/impact.csv",
@@ -133,15 +150,24 @@ class OpenDataController(Controller):
         ],
         responses={304: NOT_MODIFIED, **problems(400, 429)},
     )
-    async def impact_csv(self, request: Request[Any, Any, Any], group: FromQuery[Group] = "month") -> Response[str]:
+    async def impact_csv(
+        self,
+        request: Request[Any, Any, Any],
+        group: FromQuery[Group] = "month",
+        year: Year = None,
+        state_code: StateCode = None,
+        city: City = None,
+    ) -> Response[str]:
+        scope = _scope(year, state_code, city)
         queries, now = OpenDataQueries(read_pool_of(request)), utcnow()
-        etag = _etag(await queries.validator(now), f"impact-{group}.csv")
-        headers = _licence_headers(request, etag=etag, filename=f"mutiroes-impact-by-{group}-cc-by-4.0.csv")
+        filename = f"mutiroes-impact-by-{group}{scope.label}-cc-by-4.0.csv"
+        etag = _etag(await queries.validator(now), filename)
+        headers = _licence_headers(request, etag=etag, filename=filename)
         if _matches(request, etag):
             return _not_modified(headers)
 
         async def table() -> bytes:
-            rows = await queries.impact(group, now)
+            rows = await queries.impact(group, now, scope)
             return csv_header(impact_columns(group)) + csv_rows(rows)
 
         # Keyed by the ETag, the entry can never be stale: it may be kept for the longest a cache entry lives.
@@ -156,6 +182,7 @@ class OpenDataController(Controller):
 
 async def _events(
     request: Request[Any, Any, Any],
+    scope: Scope,
     media_type: str,
     filename: str,
     opening: bytes,
@@ -172,13 +199,21 @@ async def _events(
     async def body() -> AsyncIterator[bytes]:
         yield opening
         first = True
-        async for rows in queries.event_chunks(now):
+        async for rows in queries.event_chunks(now, scope):
             yield chunk(rows, first)
             first = False
         if closing:
             yield closing
 
     return Stream(body(), media_type=media_type, headers=headers)
+
+
+def _scope(year: int | None, state: str | None, city: str | None) -> Scope:
+    """The events a dataset covers; empty parameters (`?state=`) are no limit."""
+    state, city = (state or "").strip().upper() or None, (city or "").strip() or None
+    if state is not None and not is_state(state):
+        raise ValidationFailed.single("state", "state_invalid")
+    return Scope(year=year, state=state, city=city)
 
 
 def _not_modified(headers: dict[str, str]) -> Response[Any]:

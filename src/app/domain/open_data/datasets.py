@@ -11,6 +11,8 @@ counted, never named.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Literal
 
 import msgspec
@@ -98,6 +100,40 @@ def took_place_sql(now: str) -> str:
     return TOOK_PLACE_SQL.format(held=HELD, now=now)
 
 
+class Scope(msgspec.Struct, frozen=True, kw_only=True):
+    """Which of the events that took place a dataset covers: a year (of the events' local `date`), a state, a
+    city (case-insensitive). Each is optional; none is every event."""
+
+    year: int | None = None
+    state: str | None = None
+    city: str | None = None
+
+    def params(self) -> tuple[int | None, str | None, str | None]:
+        return (self.year, self.state, self.city)
+
+    @property
+    def label(self) -> str:
+        """For file names: `-2026-SP-santos`, empty for every event."""
+        parts = [str(self.year) if self.year else "", self.state or "", _slug(self.city or "")]
+        return "".join(f"-{part}" for part in parts if part)
+
+
+def scope_sql(first: int) -> str:
+    """SQL over `events e`: within the scope whose year, state and city are the parameters `$first` to `$first+2`
+    (each null for no limit)."""
+    year, state, city = (f"${first + offset}" for offset in range(3))
+    return (
+        f"({year}::int IS NULL OR extract(year FROM e.start_date AT TIME ZONE e.timezone)::int = {year})"
+        f" AND ({state}::text IS NULL OR e.state = {state})"
+        f" AND ({city}::text IS NULL OR lower(e.city) = lower({city}))"
+    )
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return "-".join(re.findall(r"[a-z0-9]+", plain))
+
+
 TOOK_PLACE = (
     "Events that took place: public events, published or completed (never drafts nor cancelled ones), that ended "
     "before the request."
@@ -112,12 +148,18 @@ FIGURES = (
 )
 
 
+SCOPE = (
+    "`year` (of the events' local date), `state` (UF) and `city` (case-insensitive) narrow the events; the file name "
+    "says which."
+)
+
+
 def events_description() -> str:
-    return f"{TOOK_PLACE} {NO_PERSONAL_DATA} {FIGURES}"
+    return f"{TOOK_PLACE} {NO_PERSONAL_DATA} {FIGURES} {SCOPE}"
 
 
 def impact_description(group: Group | None = None) -> str:
     by = {"month": "month (of the events' `date`)", "city": "state and city", "category": "category"}.get(
         group or "", "month, city or category"
     )
-    return f"The events dataset summed by {by}: each row is the sum of the events' rows. {TOOK_PLACE}"
+    return f"The events dataset summed by {by}: each row is the sum of the events' rows. {TOOK_PLACE} {SCOPE}"

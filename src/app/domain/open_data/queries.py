@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from app.domain.open_data.datasets import Group, took_place_sql
+from app.domain.open_data.datasets import Group, Scope, scope_sql, took_place_sql
 
 CHUNK_SIZE = 1000
 # Bumped when a dataset's columns or formatting change: the ETags of the old shape stop matching.
@@ -53,7 +53,8 @@ EVENTS_CHUNK_SQL = f"""
            trash_collected_kg::float8, recyclable_material_kg::float8, trees_planted, area_cleaned_m2::float8
     FROM ({
     _rows(
-        events=f'''(SELECT e.id FROM events e WHERE {took_place_sql("$1")} AND e.id > $2 ORDER BY e.id LIMIT $3) AS next
+        events=f'''(SELECT e.id FROM events e WHERE {took_place_sql("$1")} AND {scope_sql(4)} AND e.id > $2
+                    ORDER BY e.id LIMIT $3) AS next
                    JOIN events e ON e.id = next.id''',
         volunteers=f"(SELECT count(*) FROM event_participants p WHERE p.event_id = e.id AND {_CHECKED_IN})",
     )
@@ -66,7 +67,7 @@ _ALL_ROWS = _rows(
     volunteers="coalesce(a.volunteers, 0)",
     joins=f"""LEFT JOIN (SELECT p.event_id, count(*) AS volunteers FROM event_participants p WHERE {_CHECKED_IN}
                         GROUP BY p.event_id) AS a ON a.event_id = e.id
-              WHERE {took_place_sql("$1")}""",
+              WHERE {took_place_sql("$1")} AND {scope_sql(2)}""",
 )
 _TOTALS = """
     count(*) AS events, count(*) FILTER (WHERE reported) AS events_reported, coalesce(sum(volunteers), 0) AS volunteers,
@@ -104,18 +105,18 @@ class OpenDataQueries:
         state = [value.isoformat() if isinstance(value, dt.datetime) else value for value in row]
         return hashlib.blake2b(msgspec.json.encode([FORMAT_VERSION, *state]), digest_size=12).hexdigest()
 
-    async def event_chunks(self, now: dt.datetime) -> AsyncIterator[list[asyncpg.Record]]:
-        """The events that took place by `now`, in id order, `chunk_size` at a time."""
+    async def event_chunks(self, now: dt.datetime, scope: Scope) -> AsyncIterator[list[asyncpg.Record]]:
+        """The events in `scope` that took place by `now`, in id order, `chunk_size` at a time."""
         after = 0
         while True:
             async with self.pool.acquire() as connection:
-                rows = await connection.fetch(EVENTS_CHUNK_SQL, now, after, self.chunk_size)
+                rows = await connection.fetch(EVENTS_CHUNK_SQL, now, after, self.chunk_size, *scope.params())
             if rows:
                 yield rows
                 after = rows[-1][0]
             if len(rows) < self.chunk_size:
                 return
 
-    async def impact(self, group: Group, now: dt.datetime) -> list[Any]:
-        """The events' figures summed per month, city or category (a few hundred rows at most)."""
-        return list(await self.pool.fetch(IMPACT_SQL[group], now))
+    async def impact(self, group: Group, now: dt.datetime, scope: Scope) -> list[Any]:
+        """The figures of the events in `scope` summed per month, city or category (a few hundred rows at most)."""
+        return list(await self.pool.fetch(IMPACT_SQL[group], now, *scope.params()))
