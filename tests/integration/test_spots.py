@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from PIL import Image
 
+from app.domain.photos.images import THUMBNAIL_SIDE
 from tests.support.factories import Factory
 
 SPOT = {"latitude": -23.9712, "longitude": -46.3321, "kind": "trash", "size": "medium", "description": "Lixo."}
@@ -217,3 +218,10 @@ def test_the_reporter_adds_up_to_five_photos_without_their_location(
     stored = client.get(photo.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
     assert stored.status_code == 200
     assert Image.open(io.BytesIO(stored.content)).getexif().get_ifd(0x8825) == {}
+    # Each photo comes with its thumbnail, made with it: at most 400 pixels on its longer side, no location either.
+    thumbnail = client.get(f"/api/spots/{spot_id}/").json()["photos"][0]["thumbnail"]
+    small = client.get(thumbnail.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
+    assert small.status_code == 200
+    image = Image.open(io.BytesIO(small.content))
+    assert max(image.size) <= THUMBNAIL_SIDE and image.size[0] > image.size[1]
+    assert image.getexif().get_ifd(0x8825) == {}

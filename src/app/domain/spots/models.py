@@ -87,6 +87,8 @@ class SpotPhoto(IdentityAuditBase):
     spot_id: Mapped[int] = mapped_column(ForeignKey("spots.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     photo: Mapped[str] = mapped_column(String(200))
+    # Made with the photo; null only for photos stored before thumbnails existed.
+    thumbnail: Mapped[str | None] = mapped_column(String(200), default=None)
     content_type: Mapped[str] = mapped_column(String(20))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)

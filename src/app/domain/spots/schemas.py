@@ -35,6 +35,9 @@ class SpotWrite(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
 class SpotPhotoRead(msgspec.Struct, kw_only=True):
     id: int
     photo: str
+    # At most 400 pixels on its longer side (null for a photo stored before thumbnails, or an event photo whose
+    # thumbnail is still being made).
+    thumbnail: str | None
     created_at: dt.datetime
 
 

@@ -6,7 +6,7 @@ to a bounding box first, then the haversine formula keeps the exact circle.
 
 from __future__ import annotations
 
-from functools import partial
+import datetime as dt
 from typing import Any, NamedTuple
 from uuid import uuid4
 
@@ -19,7 +19,7 @@ from app.domain.accounts.models import User, display_name
 from app.domain.errors import Conflict, NotFound, PermissionDenied
 from app.domain.events.models import LISTED_STATUSES, Event
 from app.domain.events.queries import EARTH_RADIUS_KM, Circle, bounding_box
-from app.domain.photos.images import clean_photo
+from app.domain.photos.images import Picture, clean_photo, thumbnail
 from app.domain.photos.models import EventPhoto
 from app.domain.photos.storage import LocalMediaStorage
 from app.domain.spots.models import MAX_SPOT_PHOTOS, OPEN_STATUSES, Spot, SpotConfirmation, SpotPhoto
@@ -157,17 +157,21 @@ class SpotService:
         count = await self.session.scalar(select(func.count()).where(SpotPhoto.spot_id == spot.id))
         if (count or 0) >= MAX_SPOT_PHOTOS:
             raise Conflict("spot_photos_full", max=MAX_SPOT_PHOTOS)
-        picture = await anyio.to_thread.run_sync(partial(clean_photo, raw, max_side=PHOTO_SIDE))
+        picture, small = await anyio.to_thread.run_sync(_pictures, raw)
+        name = f"spots/{spot.id}/{uuid4().hex}"
+        thumbnail_name = f"{name}_thumb{small.extension}"
         photo = SpotPhoto(
             spot_id=spot.id,
             user_id=user.id,
-            photo=f"spots/{spot.id}/{uuid4().hex}{picture.extension}",
+            photo=f"{name}{picture.extension}",
+            thumbnail=thumbnail_name,
             content_type=picture.content_type,
             width=picture.width,
             height=picture.height,
             size_bytes=len(picture.data),
         )
         await self.storage.save_for(self.session, photo.photo, picture.data)
+        await self.storage.save_for(self.session, thumbnail_name, small.data)
         self.session.add(photo)
         await self.session.flush()
         return await self.read(spot.id, user)
@@ -196,18 +200,14 @@ class SpotService:
             select(SpotPhoto).where(SpotPhoto.spot_id == spot.id).order_by(SpotPhoto.created_at, SpotPhoto.id)
         )
         answer = self._read(spot, display_name(first_name, last_name, username), event_shown)
-        answer.photos = [
-            SpotPhotoRead(id=p.id, photo=self.storage.url(p.photo), created_at=p.created_at) for p in photos
-        ]
+        answer.photos = [self._photo(p.id, p.photo, p.thumbnail, p.created_at) for p in photos]
         if spot.status == "cleaned" and event_shown:
             after = await self.session.scalars(
                 select(EventPhoto)
                 .where(EventPhoto.event_id == spot.event_id, EventPhoto.is_after)
                 .order_by(EventPhoto.created_at, EventPhoto.id)
             )
-            answer.after_photos = [
-                SpotPhotoRead(id=p.id, photo=self.storage.url(p.photo), created_at=p.created_at) for p in after
-            ]
+            answer.after_photos = [self._photo(p.id, p.photo, p.thumbnail, p.created_at) for p in after]
         return answer
 
     async def page(
@@ -276,6 +276,14 @@ class SpotService:
             raise NotFound("spot_not_found")
         return spot
 
+    def _photo(self, id_: int, photo: str, small: str | None, created_at: dt.datetime) -> SpotPhotoRead:
+        return SpotPhotoRead(
+            id=id_,
+            photo=self.storage.url(photo),
+            thumbnail=self.storage.url(small) if small else None,
+            created_at=created_at,
+        )
+
     def _read(self, spot: Spot, reported_by: str, event_shown: bool) -> SpotRead:
         event_id = spot.event_id if event_shown else None
         return SpotRead(
@@ -293,3 +301,9 @@ class SpotService:
             created_at=spot.created_at,
             updated_at=spot.updated_at,
         )
+
+
+def _pictures(raw: bytes) -> tuple[Picture, Picture]:
+    """The photo cleaned by the photo pipeline (no metadata, upright, at most PHOTO_SIDE) and its thumbnail."""
+    picture = clean_photo(raw, max_side=PHOTO_SIDE)
+    return picture, thumbnail(picture.data)
