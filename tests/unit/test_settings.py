@@ -40,6 +40,11 @@ def test_defaults_follow_the_spec(tmp_path: Path) -> None:
         ("REDIS_URL", "http://cache:6379", "REDIS_URL must be a Redis URL"),
         ("REDIS_TIMEOUT_SECONDS", "0", "REDIS_TIMEOUT_SECONDS must be a number of seconds greater than 0"),
         ("REDIS_BREAKER_RESET_SECONDS", "-5", "REDIS_BREAKER_RESET_SECONDS must be a number of seconds greater than 0"),
+        (
+            "DATABASE_IDLE_TRANSACTION_TIMEOUT_SECONDS",
+            "-1",
+            "DATABASE_IDLE_TRANSACTION_TIMEOUT_SECONDS must be a number of seconds between 0 and 3600",
+        ),
         ("CACHE_TTL_SECONDS", "forever", "CACHE_TTL_SECONDS must be a number of seconds between 0 and 3600"),
         ("RATE_LIMIT_API_PER_SECOND", "-1", 'RATE_LIMIT_API_PER_SECOND must be a whole number, 0 or more, got "-1"'),
         ("RATE_LIMIT_AUTH_PER_MINUTE", "5/min", "RATE_LIMIT_AUTH_PER_MINUTE must be a whole number, 0 or more"),

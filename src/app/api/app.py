@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "media": LocalMediaStorage.from_settings(settings),
         }
     )
-    database = sqlalchemy_config(settings)
+    database = sqlalchemy_config(settings, web=True)
     query_log = QueryLog()
     state["query_log"] = query_log
     # One memo per database: a count that failed on the replica must not reach readers the primary answers.

@@ -32,10 +32,23 @@ def engine_options(settings: Settings) -> dict[str, object]:
     }
 
 
-def sqlalchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+def web_engine_options(settings: Settings) -> dict[str, object]:
+    """The web app's: a transaction left idle longer than the setting is ended by the server."""
+    options = engine_options(settings)
+    timeout_ms = round(settings.database_idle_transaction_timeout_seconds * 1000)
+    if timeout_ms:
+        connect_args: dict[str, dict[str, str]] = options["connect_args"]  # type: ignore[assignment]
+        connect_args["server_settings"]["idle_in_transaction_session_timeout"] = str(timeout_ms)
+    return options
+
+
+def sqlalchemy_config(settings: Settings, *, web: bool = False) -> SQLAlchemyAsyncConfig:
+    """The database as advanced-alchemy configures it: for the web app (`web`, transactions bounded in time) or
+    for the migrations."""
+    options = web_engine_options(settings) if web else engine_options(settings)
     return SQLAlchemyAsyncConfig(
         connection_string=settings.sqlalchemy_url,
-        engine_config=EngineConfig(**engine_options(settings)),  # type: ignore[arg-type]
+        engine_config=EngineConfig(**options),  # type: ignore[arg-type]
         session_config=AsyncSessionConfig(expire_on_commit=False, autoflush=False),
         alembic_config=AlembicAsyncConfig(
             script_location=str(MIGRATIONS_DIR),

@@ -42,6 +42,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # primary than DATABASE_READ_MAX_LAG_SECONDS, or down, is skipped until it catches up.
     database_read_url: str | None = None
     database_read_max_lag_seconds: float = 5.0
+    # An API transaction left idle this long is ended by PostgreSQL (0: never): a request stuck in one cannot hold
+    # its locks and its connection for ever. Workers, which may talk to SMTP inside a transaction, are not bound.
+    database_idle_transaction_timeout_seconds: float = 60.0
     jwt_secret: str = ""
     jwt_algorithm: str = "HS256"
     jwt_access_minutes: int = 60
@@ -281,6 +284,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DATABASE_MAX_OVERFLOW": ("database_max_overflow", _positive_int),
     "DATABASE_READ_URL": ("database_read_url", _database_url),
     "DATABASE_READ_MAX_LAG_SECONDS": ("database_read_max_lag_seconds", _positive_seconds),
+    "DATABASE_IDLE_TRANSACTION_TIMEOUT_SECONDS": ("database_idle_transaction_timeout_seconds", _seconds),
     "JWT_SECRET": ("jwt_secret", _text),
     "JWT_ALGORITHM": ("jwt_algorithm", _jwt_algorithm),
     "JWT_ACCESS_MINUTES": ("jwt_access_minutes", _positive_int),
