@@ -28,6 +28,7 @@ PUBLIC_URL = "https://mutiroes.example.org"
 SPOT = {"latitude": -23.9712, "longitude": -46.3321, "kind": "trash", "size": "medium", "description": "Lixo."}
 SCHEDULED_PT = "Mutirão marcado no ponto que você indicou: Mutirão de limpeza do Rio Tietê"
 CLEANED_PT = "Ponto limpo: Mutirão de limpeza do Rio Tietê"
+RELEASED_PT = "Mutirão cancelado no ponto que você indicou: Mutirão de limpeza do Rio Tietê"
 
 
 @pytest.fixture
@@ -282,10 +283,13 @@ async def test_cancelling_or_erasing_its_event_opens_the_spot_again_for_another_
     again = event_from(client, factory, org, spot_id)
     assert again.status_code == 201, again.text
     assert spot(client, factory, spot_id)["event"] == again.json()["id"]
-    # The worker ran only now: the cancelled event's notice found it cancelled and told nobody of a clean-up that
-    # will not be.
+    # The worker ran only now: the cancelled event's "scheduled" notice found it cancelled and told nobody of a
+    # clean-up that will not be; its reporter hears it is off, and of the mutirão that took the spot next.
     await run_jobs(settings)
-    assert subjects(sink) == [SCHEDULED_PT]
+    assert subjects(sink) == sorted([RELEASED_PT, SCHEDULED_PT])
+    [released] = [message for message in sink.messages if message["Subject"] == RELEASED_PT]
+    assert "O ponto continua aberto à espera de um novo mutirão." in text_of(released)
+    assert "Onde:" not in text_of(released)
 
 
 @pytest.mark.anyio
@@ -332,3 +336,16 @@ async def test_the_nightly_clean_up_erasing_a_stale_draft_opens_the_spot_it_held
     assert (await clean_up(settings)).drafts_deleted == 1
     assert (spot(client, factory, stale)["status"], spot(client, factory, stale)["event"]) == ("open", None)
     assert spot(client, factory, kept)["status"] == "scheduled"
+
+
+@pytest.mark.anyio
+async def test_cancelling_a_draft_opens_its_spot_and_tells_nobody_who_never_heard_of_it(
+    client: TestClient[Litestar], settings: Settings, sink: SmtpSink, factory: Factory
+) -> None:
+    ana, org = factory.user("ana"), factory.user("org")
+    spot_id = reported_spot(client, factory, ana, factory.user("bruno"))
+    draft = event_from(client, factory, org, spot_id, status="draft").json()["id"]
+    assert client.post(f"/api/events/{draft}/cancel/", headers=factory.auth(org)).status_code == 200
+    assert (spot(client, factory, spot_id)["status"], spot(client, factory, spot_id)["event"]) == ("open", None)
+    await run_jobs(settings)
+    assert sink.messages == []

@@ -163,10 +163,11 @@ class EventService:
         event = await self.get_for_change(event_id, user, lock=True)
         if event.status in {"cancelled", "completed"}:
             raise Conflict("event_closed")
+        announced = event.status == "published"
         event.status = "cancelled"
         event.updated_at = utcnow()
         await self.session.flush()
-        await spot_lifecycle.released(self.session, event.id)
+        await spot_lifecycle.released(self.session, event.id, announced=announced)
         if _has_participants(event):
             await queue_notice(self.session, "event_cancelled", event_id=event.id)
         return event
@@ -178,10 +179,11 @@ class EventService:
         event = await require_owner(self.session, await self.get_for_change(event_id, user, lock=True), user)
         if _has_participants(event):
             if event.status not in {"cancelled", "completed"}:
+                announced = event.status == "published"
                 event.status = "cancelled"
                 event.updated_at = utcnow()
                 await queue_notice(self.session, "event_cancelled", event_id=event.id)
-                await spot_lifecycle.released(self.session, event.id)
+                await spot_lifecycle.released(self.session, event.id, announced=announced)
             await self.session.flush()
             return event
         await self.session.execute(delete(Event).where(Event.id == event.id))

@@ -38,8 +38,13 @@ PERSONAL_KINDS = {
 # To everyone whose participation is active (confirmed, pending, waitlisted) when the email goes.
 EVENT_WIDE_KINDS = ("event_changed", "event_cancelled")
 # To the people who reported or confirmed a dirty spot (named by the notice), about the mutirão that cleans it;
-# sent only while that event is public, and published (`spot_scheduled`) or held (`spot_cleaned`).
-SPOT_NOTICES = {"spot_scheduled": ("published",), "spot_cleaned": ("published", "completed")}
+# sent only while that event is public, and published (`spot_scheduled`), held (`spot_cleaned`) or cancelled
+# (`spot_released`).
+SPOT_NOTICES = {
+    "spot_scheduled": ("published",),
+    "spot_cleaned": ("published", "completed"),
+    "spot_released": ("cancelled",),
+}
 BADGE_EARNED = "badge_earned"
 NOTICE_KINDS = (*PERSONAL_KINDS, *EVENT_WIDE_KINDS, *SPOT_NOTICES, BADGE_EARNED)
 

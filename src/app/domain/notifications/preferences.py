@@ -27,6 +27,7 @@ PREFERENCE_OF_KIND = {
     "event_cancelled": EVENT_UPDATES,
     "spot_scheduled": EVENT_UPDATES,
     "spot_cleaned": EVENT_UPDATES,
+    "spot_released": EVENT_UPDATES,
     "reminder": EVENT_REMINDERS,
     "badge_earned": BADGE_EARNED,
 }

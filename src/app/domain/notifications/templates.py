@@ -193,6 +193,18 @@ EVENT_NOTICES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
             "The dirty spot you reported or confirmed was cleaned up at {title}. Thank you for letting us know!",
         ),
     ),
+    "spot_released": (
+        (
+            "Mutirão cancelado no ponto que você indicou: {title}",
+            "O mutirão {title}, marcado para o ponto de sujeira que você relatou ou confirmou, foi cancelado. O ponto "
+            "continua aberto à espera de um novo mutirão.",
+        ),
+        (
+            "Mutirão cancelled at the spot you reported: {title}",
+            "{title}, planned for the dirty spot you reported or confirmed, was cancelled. The spot stays open for "
+            "another mutirão.",
+        ),
+    ),
     "reminder": (
         ("Lembrete: {title} começa em breve", "Falta pouco para o mutirão {title}. Contamos com você!"),
         ("Reminder: {title} is coming up", "{title} is almost here. We're counting on you!"),
@@ -217,7 +229,7 @@ def event_email(user: User, event: Event, kind: str, *, links: Links, unsubscrib
         link=links.event(event.id),
         unsubscribe_url=links.unsubscribe(user.id, unsubscribe_kind),
         key=key,
-        details=details if kind != "event_cancelled" else details[:1],
+        details=details[:1] if kind in {"event_cancelled", "spot_released"} else details,
     )
 
 

@@ -1,7 +1,8 @@
 """A spot's life with its mutirão, in one place: an event made from an open spot claims it (`scheduled`); when
 that event's report is filed the spot is `cleaned`; an event cancelled or erased before that lets it go (`open`
 again). The people who reported or confirmed the spot get one email when the mutirão is published and one when
-the spot is cleaned (notices `spot_scheduled` and `spot_cleaned`, under their event-updates preference).
+the spot is cleaned, or, if a published mutirão is cancelled instead, one saying so (notices `spot_scheduled`,
+`spot_cleaned` and `spot_released`, under their event-updates preference).
 
 Every step runs in the transaction of the change that causes it, so its email goes if, and only if, it commits.
 """
@@ -58,13 +59,16 @@ async def cleaned(session: AsyncSession, event_id: int) -> None:
     await _tell(session, "spot_cleaned", event_id, status="cleaned")
 
 
-async def released(session: AsyncSession, event_id: int) -> None:
-    """The event was cancelled: its spots are open again, for another mutirão to take."""
+async def released(session: AsyncSession, event_id: int, *, announced: bool) -> None:
+    """The event was cancelled: its spots are open again, for another mutirão to take. If it had been published
+    (`announced`: its spots' people were told of it), they are told it is off."""
+    user_ids = await _people(session, event_id, status="scheduled") if announced else []
     await session.execute(
         update(Spot)
         .where(Spot.event_id == event_id, Spot.status == "scheduled")
         .values(status="open", event_id=None, updated_at=utcnow())
     )
+    await queue_notice(session, "spot_released", event_id=event_id, user_ids=user_ids)
 
 
 async def release_orphans(session: AsyncSession) -> None:
@@ -80,10 +84,14 @@ async def release_orphans(session: AsyncSession) -> None:
 async def _tell(session: AsyncSession, kind: str, event_id: int, *, status: str) -> None:
     """One notice per event, to everyone who reported or confirmed one of its spots: once each, even if they
     reported one spot and confirmed another."""
+    await queue_notice(session, kind, event_id=event_id, user_ids=await _people(session, event_id, status=status))
+
+
+async def _people(session: AsyncSession, event_id: int, *, status: str) -> list[int]:
+    """Who reported or confirmed the event's spots in `status`."""
     spots = select(Spot.id).where(Spot.event_id == event_id, Spot.status == status)
     people = union(
         select(Spot.reporter_id).where(Spot.id.in_(spots)),
         select(SpotConfirmation.user_id).where(SpotConfirmation.spot_id.in_(spots)),
     )
-    user_ids = list((await session.scalars(select(people.subquery().c[0]))).all())
-    await queue_notice(session, kind, event_id=event_id, user_ids=user_ids)
+    return list((await session.scalars(select(people.subquery().c[0]))).all())
