@@ -63,6 +63,14 @@ def spot(client: TestClient[Litestar], factory: Factory, spot_id: int, viewer: i
     return read
 
 
+def state_of(
+    client: TestClient[Litestar], factory: Factory, spot_id: int, viewer: int | None = None
+) -> tuple[str, int | None]:
+    """The spot's status and the event it names, as `viewer` reads them."""
+    read = spot(client, factory, spot_id, viewer)
+    return read["status"], read["event"]
+
+
 def subjects(sink: SmtpSink) -> list[str]:
     return sorted(str(message["Subject"]) for message in sink.messages)
 
@@ -145,10 +153,7 @@ async def test_a_private_event_schedules_the_spot_without_naming_it_or_emailing_
     assert answer.status_code == 201, answer.text
     await run_jobs(settings)
 
-    assert (spot(client, factory, spot_id, ana)["status"], spot(client, factory, spot_id, ana)["event"]) == (
-        "scheduled",
-        None,
-    )
+    assert state_of(client, factory, spot_id, ana) == ("scheduled", None)
     assert sink.messages == []
 
 
@@ -269,7 +274,7 @@ async def test_cancelling_or_erasing_its_event_opens_the_spot_again_for_another_
     draft = event_from(client, factory, org, spot_id, status="draft")
     assert draft.status_code == 201, draft.text
     assert client.delete(f"/api/events/{draft.json()['id']}/", headers=factory.auth(org)).status_code == 204
-    assert (spot(client, factory, spot_id)["status"], spot(client, factory, spot_id)["event"]) == ("open", None)
+    assert state_of(client, factory, spot_id) == ("open", None)
 
     # An organizer who erases their account erases their drafts: the spot they held is open again.
     leaving = factory.user("leaving")
@@ -278,7 +283,7 @@ async def test_cancelling_or_erasing_its_event_opens_the_spot_again_for_another_
         "/api/users/delete-account/", json={"password": DEFAULT_PASSWORD}, headers=factory.auth(leaving)
     )
     assert erased.status_code == 204, erased.text
-    assert (spot(client, factory, spot_id)["status"], spot(client, factory, spot_id)["event"]) == ("open", None)
+    assert state_of(client, factory, spot_id) == ("open", None)
 
     again = event_from(client, factory, org, spot_id)
     assert again.status_code == 201, again.text
@@ -334,7 +339,7 @@ async def test_the_nightly_clean_up_erasing_a_stale_draft_opens_the_spot_it_held
     )
 
     assert (await clean_up(settings)).drafts_deleted == 1
-    assert (spot(client, factory, stale)["status"], spot(client, factory, stale)["event"]) == ("open", None)
+    assert state_of(client, factory, stale) == ("open", None)
     assert spot(client, factory, kept)["status"] == "scheduled"
 
 
@@ -346,6 +351,6 @@ async def test_cancelling_a_draft_opens_its_spot_and_tells_nobody_who_never_hear
     spot_id = reported_spot(client, factory, ana, factory.user("bruno"))
     draft = event_from(client, factory, org, spot_id, status="draft").json()["id"]
     assert client.post(f"/api/events/{draft}/cancel/", headers=factory.auth(org)).status_code == 200
-    assert (spot(client, factory, spot_id)["status"], spot(client, factory, spot_id)["event"]) == ("open", None)
+    assert state_of(client, factory, spot_id) == ("open", None)
     await run_jobs(settings)
     assert sink.messages == []

@@ -163,13 +163,7 @@ class EventService:
         event = await self.get_for_change(event_id, user, lock=True)
         if event.status in {"cancelled", "completed"}:
             raise Conflict("event_closed")
-        announced = event.status == "published"
-        event.status = "cancelled"
-        event.updated_at = utcnow()
-        await self.session.flush()
-        await spot_lifecycle.released(self.session, event.id, announced=announced)
-        if _has_participants(event):
-            await queue_notice(self.session, "event_cancelled", event_id=event.id)
+        await self._cancel(event)
         return event
 
     async def delete(self, event_id: int, user: User) -> Event | None:
@@ -179,16 +173,21 @@ class EventService:
         event = await require_owner(self.session, await self.get_for_change(event_id, user, lock=True), user)
         if _has_participants(event):
             if event.status not in {"cancelled", "completed"}:
-                announced = event.status == "published"
-                event.status = "cancelled"
-                event.updated_at = utcnow()
-                await queue_notice(self.session, "event_cancelled", event_id=event.id)
-                await spot_lifecycle.released(self.session, event.id, announced=announced)
-            await self.session.flush()
+                await self._cancel(event)
             return event
         await self.session.execute(delete(Event).where(Event.id == event.id))
         await spot_lifecycle.release_orphans(self.session)
         return None
+
+    async def _cancel(self, event: Event) -> None:
+        """What cancelling the (locked) event does: its participants are told, its spots open again."""
+        announced = event.status == "published"
+        event.status = "cancelled"
+        event.updated_at = utcnow()
+        await self.session.flush()
+        await spot_lifecycle.released(self.session, event.id, announced=announced)
+        if _has_participants(event):
+            await queue_notice(self.session, "event_cancelled", event_id=event.id)
 
     async def _check_organization(self, organization_id: int | None, user: User) -> None:
         """Only an organization's members (any role) may run an event under its name."""
